@@ -1,0 +1,79 @@
+"""Pure rules that turn a user's words into a task and into target phrases. No I/O; table-tested."""
+
+from __future__ import annotations
+
+import re
+
+from .types import Task
+
+_READ = re.compile(
+    r"\b(read|what does (it|this|that|the \w+) say|what('s| is) written|text|sign|label|letters?|menu)\b"
+)
+_GCG = re.compile(
+    r"\b(with masks|label (everything|all)|segment (everything|all)|all (the )?objects|everything you see)\b"
+)
+_CAPTION = re.compile(
+    r"\b(describe|description|caption|what do you see|what can you see|look around|"
+    r"what('s| is) (in front|around|here|there|going on|happening|this|in (the|this) (picture|image|photo|"
+    r"video|scene)))\b|\bscene\b"
+)
+_SEGMENT = re.compile(
+    r"^(where|find|locate|segment|show( me)?|point|track|follow|highlight|mask|outline|search)\b"
+    r"|\b(where('s| is| are)|find|locate|segment)\b"
+)
+_QUESTION = re.compile(
+    r"^(is|are|was|were|do|does|did|can|could|how|what|which|who|whose|why|when|should|will|would)\b"
+)
+
+# Leading words that are not part of the object's name ("where is", "please find", "show me").
+_LEAD = re.compile(
+    r"^(?:(?:please|can you|could you|would you|help me|i need to|i want to|hey)\s+)*"
+    r"(?:where(?:'s| is| are| did i (?:put|leave))?|find|locate|segment|show(?: me)?|point (?:to|at)|track|"
+    r"follow|highlight|mask|outline|search for|look for)?\s*",
+)
+_TAIL = re.compile(r"\s*(?:please|in (?:this|the) (?:image|picture|photo|video|frame|scene)|for me|now)?\s*[?.!]*$")
+_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b|&|\bas well as\b|\bplus\b)\s*")
+_BACKREF = re.compile(r"^(its|his|her|their|the one|that)\b")  # "the horse and its rider": one target
+
+
+def normalise(text: str) -> str:
+    """Lower-case, single-spaced, curly quotes straightened."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def choose_task(text: str) -> Task:
+    """The task for ``--task auto``: read text, grounded caption, caption, segment or ask."""
+    t = normalise(text)
+    if not t:
+        return "caption"
+    if _READ.search(t):
+        return "read"
+    if _GCG.search(t):
+        return "gcg"
+    if _CAPTION.search(t):
+        return "caption"
+    if _SEGMENT.search(t):
+        return "segment"
+    if _QUESTION.search(t) or t.endswith("?"):
+        return "ask"
+    return "segment"  # a bare noun phrase such as "the red cup"
+
+
+def split_targets(text: str) -> list[str]:
+    """The object phrases in a segmentation request, one per object.
+
+    "Where are my keys and my phone?" -> ["the keys", "the phone"]; "the horse and its rider" stays
+    one phrase because the second part refers back to the first.
+    """
+    t = _TAIL.sub("", _LEAD.sub("", normalise(text), count=1))
+    parts: list[str] = []
+    for piece in _SPLIT.split(t):
+        piece = piece.strip(" ,.")
+        if not piece:
+            continue
+        if parts and _BACKREF.match(piece):
+            parts[-1] = f"{parts[-1]} and {piece}"
+            continue
+        parts.append(re.sub(r"^(my|our|your)\s+", "the ", piece))
+    return parts or ([t] if t else [])

@@ -1,0 +1,87 @@
+"""Small typed records that cross module boundaries.
+
+Conventions: images are ``uint8`` RGB arrays of shape (H, W, 3); masks are ``bool`` arrays of shape
+(n_frames, H, W) at the frame's own resolution; boxes are (x0, y0, x1, y1) in pixels, x1/y1 exclusive;
+times are seconds unless a field name says ``_ms``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Task = Literal["segment", "caption", "ask", "gcg", "read"]
+TASKS: tuple[Task, ...] = ("segment", "caption", "ask", "gcg", "read")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One RGB frame and where it came from."""
+
+    image: np.ndarray  # (H, W, 3) uint8 RGB
+    index: int  # frame number in the source (0 for a single image)
+    name: str  # file-safe stem used for mask/overlay file names, e.g. "00012"
+    time_s: float | None = None  # timestamp in the source video, None for stills
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+
+@dataclass(frozen=True)
+class VisionRequest:
+    """What to do with which frames. ``text`` is the user's words (expression or question)."""
+
+    frames: tuple[Frame, ...]
+    task: Task
+    text: str = ""
+
+    @property
+    def is_video(self) -> bool:
+        return len(self.frames) > 1
+
+
+@dataclass
+class GroundedObject:
+    """An object the answer refers to, with one mask per request frame (same order as the request)."""
+
+    phrase: str  # the words that name it ("the red cup", "a man")
+    masks: np.ndarray  # (n_frames, H, W) bool
+    label: str | None = None  # object class when known ("cup", "person"), used for distance
+    score: float | None = None  # backend confidence in [0, 1] when it has one
+
+    def __post_init__(self) -> None:
+        if self.masks.ndim != 3:
+            raise ValueError(f"masks must be (n_frames, H, W), got shape {self.masks.shape}")
+        if self.masks.dtype != np.bool_:
+            self.masks = self.masks.astype(bool)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.masks.any())
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text read from a frame, in reading order."""
+
+    text: str
+    box: tuple[int, int, int, int]  # pixels, x0, y0, x1, y1
+    confidence: float  # 0..1
+    frame: int = 0  # position of the frame in the request
+
+
+@dataclass
+class VisionResult:
+    """A backend's answer: text plus every grounded object, and where the time went."""
+
+    answer: str
+    task: Task
+    backend: str
+    objects: list[GroundedObject] = field(default_factory=list)
+    text_lines: list[TextLine] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    raw: str = ""  # the model's unparsed output, when there is one (debugging)

@@ -1,0 +1,45 @@
+"""Vision backends, chosen by name. Heavy imports happen inside the chosen backend's module, so
+importing this package needs neither torch nor onnxruntime."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from ..config import Config
+from ..errors import ConfigError
+from .base import VisionBackend
+
+Factory = Callable[[Config], VisionBackend]
+
+# name -> "module:function" building a ready backend from the config; imported only when chosen.
+BACKENDS: dict[str, str | Factory] = {
+    "lite": "sa2va_assist.vision.lite:load",
+    "sa2va": "sa2va_assist.vision.sa2va:load",
+}
+
+
+def register_backend(name: str, factory: Factory) -> None:
+    """Add a backend (plugins, test doubles) under ``name``."""
+    BACKENDS[name] = factory
+
+
+def resolve_factory(name: str) -> Factory:
+    """The factory for ``name``; a clear error listing the valid names otherwise. Pure lookup."""
+    target = BACKENDS.get(name)
+    if target is None:
+        raise ConfigError(f"unknown backend '{name}'", f"Choose one of: {', '.join(sorted(BACKENDS))}.")
+    if callable(target):
+        return target
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    factory: Factory = getattr(module, attr)
+    return factory
+
+
+def load_backend(config: Config, name: str | None = None) -> VisionBackend:
+    """Build the backend named ``name`` (default ``config.backend``), loading its models once."""
+    return resolve_factory(name or config.backend)(config)
+
+
+__all__ = ["BACKENDS", "VisionBackend", "load_backend", "register_backend", "resolve_factory"]
