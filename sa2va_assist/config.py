@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .errors import ConfigError
 
-DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "config.yaml"
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"  # present in a source checkout
 CONFIG_ENV = "SA2VA_ASSIST_CONFIG"  # path of a config file to use instead of the default
 
 
@@ -100,7 +100,7 @@ def load_config(path: str | Path | None = None) -> Config:
     """Read a YAML file (default: env SA2VA_ASSIST_CONFIG, else the repository's config.yaml)."""
     chosen = Path(path) if path else Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None
     if chosen is None:
-        chosen = DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+        chosen = REPO_CONFIG if REPO_CONFIG.is_file() else None
     data: Any = {}
     if chosen is not None:
         if not chosen.is_file():

@@ -31,7 +31,9 @@ _LEAD = re.compile(
     r"(?:where(?:'s| is| are| did i (?:put|leave))?|find|locate|segment|show(?: me)?|point (?:to|at)|track|"
     r"follow|highlight|mask|outline|search for|look for)?\s*",
 )
-_TAIL = re.compile(r"\s*(?:please|in (?:this|the) (?:image|picture|photo|video|frame|scene)|for me|now)?\s*[?.!]*$")
+_TAIL = re.compile(
+    r"\s*(?:please|in (?:this|the) (?:image|picture|photo|video|frame|scene)|for me|now)?\s*[?.!]*$"
+)
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b|&|\bas well as\b|\bplus\b)\s*")
 _BACKREF = re.compile(r"^(its|his|her|their|the one|that)\b")  # "the horse and its rider": one target
 
@@ -47,10 +49,10 @@ def choose_task(text: str) -> Task:
     t = normalise(text)
     if not t:
         return "caption"
-    if _READ.search(t):
-        return "read"
     if _GCG.search(t):
         return "gcg"
+    if _READ.search(t):
+        return "read"
     if _CAPTION.search(t):
         return "caption"
     if _SEGMENT.search(t):

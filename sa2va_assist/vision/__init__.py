@@ -24,11 +24,16 @@ def register_backend(name: str, factory: Factory) -> None:
     BACKENDS[name] = factory
 
 
-def resolve_factory(name: str) -> Factory:
-    """The factory for ``name``; a clear error listing the valid names otherwise. Pure lookup."""
-    target = BACKENDS.get(name)
-    if target is None:
+def check_backend_name(name: str) -> None:
+    """ConfigError listing the valid names unless ``name`` is registered. Imports nothing."""
+    if name not in BACKENDS:
         raise ConfigError(f"unknown backend '{name}'", f"Choose one of: {', '.join(sorted(BACKENDS))}.")
+
+
+def resolve_factory(name: str) -> Factory:
+    """The factory for ``name`` (importing its module); ConfigError for an unknown name."""
+    check_backend_name(name)
+    target = BACKENDS[name]
     if callable(target):
         return target
     module_name, _, attr = target.partition(":")
@@ -42,4 +47,4 @@ def load_backend(config: Config, name: str | None = None) -> VisionBackend:
     return resolve_factory(name or config.backend)(config)
 
 
-__all__ = ["BACKENDS", "VisionBackend", "load_backend", "register_backend", "resolve_factory"]
+__all__ = ["BACKENDS", "VisionBackend", "check_backend_name", "load_backend", "register_backend", "resolve_factory"]

@@ -1,0 +1,161 @@
+"""Command line: parse, call, turn errors into exit codes. Nothing else lives here.
+
+Exit codes: 0 success; 2 a problem with input, configuration, models or packages (one line on stderr
+naming the fix); 1 an unexpected failure (run again with --debug for the traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import NoReturn
+
+from . import __version__
+from .errors import AssistError, ConfigError
+from .types import TASKS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}. See '{self.prog} --help'.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sa2va-assist", description="Grounded answers about images and videos.")
+    parser.add_argument("--version", action="version", version=f"sa2va-assist {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ask = sub.add_parser("ask", help="ask about an image, a video or a folder of frames")
+    ask.add_argument("source", help="image file, video file or folder of frames")
+    ask.add_argument("text", help='what to ask, e.g. "where is the person?"')
+    ask.add_argument(
+        "--task",
+        default="auto",
+        choices=("auto", *TASKS),
+        help="what to do; auto picks from the text (default)",
+    )
+    ask.add_argument("--backend", help="vision backend (default from config: lite)")
+    ask.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
+    ask.add_argument("--out", help="write result.json, masks/ and overlays/ to this folder")
+    ask.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    ask.add_argument("--max-frames", type=int, help="sample videos down to this many frames")
+    _common(ask)
+
+    setup = sub.add_parser("setup", help="install system libraries and prepare offline models")
+    setup.add_argument("--no-system", action="store_true", help="skip the system-library step")
+    _common(setup)
+
+    models = sub.add_parser("models", help="list the Sa2VA models the sa2va backend knows")
+    _common(models)
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="config file (default: config.yaml / env SA2VA_ASSIST_CONFIG)")
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ask":
+            return cmd_ask(args)
+        if args.command == "setup":
+            from .install import run_setup
+
+            return run_setup(system=not args.no_system)
+        if args.command == "models":
+            return cmd_models()
+        raise ConfigError(f"unknown command {args.command}")
+    except AssistError as err:
+        if args.debug:
+            raise
+        print(f"error: {err.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # the last line of defence: one line, never a bare traceback
+        if args.debug:
+            raise
+        print(
+            f"error: unexpected {type(err).__name__}: {err}. Run again with --debug and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .io.results import result_document, write_outputs
+    from .io.sources import expected_count, load_frames
+    from .tasks import choose_task
+    from .types import VisionRequest
+    from .vision import check_backend_name, load_backend
+
+    config = load_config(args.config)
+    if args.backend:
+        config = replace(config, backend=args.backend)
+    if args.model_path:
+        config = replace(config, sa2va=replace(config.sa2va, model_path=args.model_path))
+    if args.max_frames is not None:
+        config = replace(config, input=replace(config.input, max_frames=args.max_frames))
+    check_backend_name(config.backend)  # an unknown backend fails before any work
+    task = choose_task(args.text) if args.task == "auto" else args.task
+
+    total = expected_count(args.source, config.input.max_frames)
+    with _progress(total, "reading frames") as bar:
+        info, frames = load_frames(args.source, config.input.max_frames, config.input.max_side, bar)
+    start = time.perf_counter()
+    backend = load_backend(config)
+    load_ms = (time.perf_counter() - start) * 1000
+    result = backend.run(VisionRequest(tuple(frames), task, args.text))
+    result.timings_ms.setdefault("load_ms", load_ms)
+    fov = config.spatial.horizontal_fov_deg
+    if args.out:
+        doc = write_outputs(args.out, result, frames, info, fov)
+        print(
+            f"wrote {args.out}/result.json, masks for {len(doc['objects'])} object(s) and "
+            f"{len(frames)} overlay(s)",
+            file=sys.stderr,
+        )
+    else:
+        doc = result_document(result, frames, info, fov)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        print(result.answer)
+    return 0
+
+
+def cmd_models() -> int:
+    from .vision.zoo import MODELS
+
+    for model_id, entry in MODELS.items():
+        print(f"{model_id}\t{entry.family}\t{entry.transformers}")
+    return 0
+
+
+class _progress:
+    """A tqdm bar on stderr for long reads (more than a few frames, interactive terminals only)."""
+
+    def __init__(self, total: int | None, desc: str) -> None:
+        self.total, self.desc, self.bar = total, desc, None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if self.total and self.total > 8 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc=self.desc, unit="frame", file=sys.stderr)
+            return self.bar.update
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,1 @@
+"""Frame sources (images, videos, frame folders) and result writers (JSON, masks, overlays)."""

@@ -1,0 +1,227 @@
+"""Frame sources: an image file, a video file or a folder of frames -> RGB frames.
+
+Every frame comes back as ``uint8`` RGB (H, W, 3), whatever the file held (grey, RGBA, 16-bit, BGR),
+downscaled so its longest side is at most ``max_side``. Long videos and folders are sampled uniformly
+down to ``max_frames`` while reading, so a long clip is never held in memory at full size.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..types import Frame
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"})
+Progress = Callable[[int], None]  # called with the number of frames just read
+# FFmpeg inside OpenCV prints its own lines for broken files; our one-line InputError says it better.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was read and how it was sampled."""
+
+    kind: str  # "image" | "video" | "folder"
+    path: str
+    total_frames: int  # frames in the source before sampling
+    fps: float | None  # frames per second of a video (None for stills and folders)
+    sampled: bool  # True when fewer frames than the source holds were kept
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def to_rgb(image: np.ndarray) -> np.ndarray:
+    """Any OpenCV-decoded image (grey, BGR, BGRA, 8- or 16-bit, float) -> uint8 RGB (H, W, 3)."""
+    import cv2
+
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype in (np.float32, np.float64):
+        image = np.clip(image * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 1:
+        return cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        # Composite transparency onto white: transparent pixels of a screenshot or icon read as background.
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        bgr = image[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        return cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2RGB)
+
+
+def fit_side(image: np.ndarray, max_side: int) -> np.ndarray:
+    """Downscale (never upscale) so the longest side is at most ``max_side`` pixels."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def read_image(path: str | Path, max_side: int = 1280) -> np.ndarray:
+    """Read one image file as uint8 RGB; InputError naming the file when it cannot be used."""
+    import cv2
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p} does not exist", "Check the path.")
+    _check_not_empty(p)
+    data = np.fromfile(str(p), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise InputError(
+            f"{p} is not a readable image (corrupt or unsupported format)",
+            "Use a JPEG, PNG, WebP, BMP or TIFF file.",
+        )
+    return fit_side(to_rgb(image), max_side)
+
+
+def _check_not_empty(path: Path) -> None:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes)", "Pass a file that was fully saved or copied.")
+
+
+def uniform_indices(total: int, keep: int) -> list[int]:
+    """``keep`` indices spread evenly over ``range(total)``, first and last included."""
+    if total <= keep:
+        return list(range(total))
+    if keep == 1:
+        return [0]
+    return sorted({round(i * (total - 1) / (keep - 1)) for i in range(keep)})
+
+
+def read_folder(
+    path: Path, max_frames: int, max_side: int, progress: Progress | None = None
+) -> tuple[SourceInfo, list[Frame]]:
+    """Frames from the image files of a folder, sorted by name (numbers in names compare as numbers)."""
+    files = sorted(
+        (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS),
+        key=lambda f: _natural_key(f.name),
+    )
+    if not files:
+        raise InputError(
+            f"folder {path} holds no image files",
+            f"Put frames in it ({', '.join(sorted(IMAGE_EXTENSIONS))}).",
+        )
+    chosen = uniform_indices(len(files), max_frames)
+    frames = []
+    for i in chosen:
+        frames.append(Frame(read_image(files[i], max_side), index=i, name=files[i].stem))
+        if progress:
+            progress(1)
+    _check_same_size(frames, path)
+    info = SourceInfo("folder", str(path), len(files), None, len(chosen) < len(files))
+    return info, frames
+
+
+def _check_same_size(frames: list[Frame], path: Path) -> None:
+    sizes = {f.size for f in frames}
+    if len(sizes) > 1:
+        raise InputError(
+            f"frames in {path} have different sizes ({', '.join(f'{w}x{h}' for w, h in sorted(sizes))})",
+            "Use frames of one video, all the same size.",
+        )
+
+
+def read_video(
+    path: Path, max_frames: int, max_side: int, progress: Progress | None = None
+) -> tuple[SourceInfo, list[Frame]]:
+    """Decode a video with OpenCV, keeping ``max_frames`` uniformly sampled frames."""
+    import cv2
+
+    _check_not_empty(path)
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise InputError(
+                f"{path} is not a readable video (corrupt or unsupported codec)",
+                "Re-encode it as H.264 MP4, or pass a folder of frames.",
+            )
+        fps = float(capture.get(cv2.CAP_PROP_FPS)) or None
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if total <= 0:  # some containers do not say: count by grabbing (cheap, no decode to RGB)
+            total = 0
+            while capture.grab():
+                total += 1
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        wanted = set(uniform_indices(total, max_frames))
+        frames: list[Frame] = []
+        index = 0
+        while index < total and len(frames) < len(wanted):
+            if not capture.grab():
+                break
+            if index in wanted:
+                ok, bgr = capture.retrieve()
+                if ok and bgr is not None:
+                    time_s = index / fps if fps else None
+                    frames.append(Frame(fit_side(to_rgb(bgr), max_side), index, f"{index:05d}", time_s))
+                    if progress:
+                        progress(1)
+            index += 1
+    finally:
+        capture.release()
+    if not frames:
+        raise InputError(
+            f"{path} has no decodable frames (empty or corrupt video)",
+            "Check that the video plays, or pass an image or a folder of frames.",
+        )
+    info = SourceInfo("video", str(path), total, fps, len(frames) < total)
+    return info, frames
+
+
+def load_frames(
+    source: str | Path, max_frames: int = 64, max_side: int = 1280, progress: Progress | None = None
+) -> tuple[SourceInfo, list[Frame]]:
+    """Read an image file, a video file or a folder of frames. InputError with a fix otherwise."""
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path} does not exist", "Check the path to the image, video or frame folder.")
+    if max_frames < 1:
+        raise InputError(f"max_frames must be at least 1, got {max_frames}", "Set input.max_frames >= 1.")
+    if path.is_dir():
+        return read_folder(path, max_frames, max_side, progress)
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_EXTENSIONS:
+        return read_video(path, max_frames, max_side, progress)
+    if suffix in IMAGE_EXTENSIONS or not suffix:
+        image = read_image(path, max_side)
+        if progress:
+            progress(1)
+        return SourceInfo("image", str(path), 1, None, False), [Frame(image, 0, path.stem or "frame")]
+    raise InputError(
+        f"{path} has an unsupported extension '{suffix}'",
+        f"Use an image ({', '.join(sorted(IMAGE_EXTENSIONS))}), a video "
+        f"({', '.join(sorted(VIDEO_EXTENSIONS))}) or a folder of frames.",
+    )
+
+
+def expected_count(source: str | Path, max_frames: int) -> int | None:
+    """How many frames ``load_frames`` will return, when cheap to know (for progress bars)."""
+    path = Path(source)
+    if path.is_dir():
+        n = sum(1 for f in path.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+        return min(n, max_frames)
+    if path.suffix.lower() in VIDEO_EXTENSIONS:
+        import cv2
+
+        capture = cv2.VideoCapture(str(path))
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+        capture.release()
+        return min(total, max_frames) if total > 0 else None
+    return 1

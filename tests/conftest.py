@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from sa2va_assist import vision
+from tests.fakes import ColourBackend
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data" / "dev"
+
+
+@pytest.fixture
+def fake_backend() -> Iterator[ColourBackend]:
+    """A ColourBackend registered as backend "fake" for the duration of one test."""
+    backend = ColourBackend()
+    vision.register_backend("fake", lambda config: backend)
+    yield backend
+    vision.BACKENDS.pop("fake", None)
+
+
+def paint_scene(width: int = 640, height: int = 480, red_x: int = 480) -> np.ndarray:
+    """RGB grey scene with a 60x60 pure red square whose left edge is at ``red_x``."""
+    image = np.full((height, width, 3), 128, np.uint8)
+    image[200:260, red_x : red_x + 60] = (255, 0, 0)
+    return image
+
+
+def write_rgb(path: Path, rgb: np.ndarray) -> Path:
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture
+def scene_png(tmp_path: Path) -> Path:
+    return write_rgb(tmp_path / "scene.png", paint_scene())
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 24.0) -> Path:
+    """Frames (RGB) to an MP4 file. Uses mp4v, which every opencv-python wheel can write."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for f in frames:
+        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path

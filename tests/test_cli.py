@@ -1,0 +1,91 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from sa2va_assist.cli import main
+from tests.conftest import REPO, paint_scene, write_rgb, write_video
+from tests.fakes import ColourBackend
+
+
+def test_ask_prints_the_answer(scene_png: Path, fake_backend: ColourBackend, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", str(scene_png), "where is the red square?", "--backend", "fake"]) == 0
+    assert capsys.readouterr().out.strip() == "Found the red square."
+    request = fake_backend.requests[0]
+    assert request.task == "segment" and request.text == "where is the red square?"
+
+
+def test_ask_json_and_out_write_the_documented_files(
+    scene_png: Path, fake_backend: ColourBackend, tmp_path: Path, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    out = tmp_path / "out"
+    code = main(["ask", str(scene_png), "find the red square and the blue ball", "--backend", "fake",
+                 "--out", str(out), "--json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "result.json").read_text())
+    red, blue = printed["objects"]
+    assert red["found"] and red["clock_hour"] == 1 and not blue["found"]  # square centre x=510 of 640
+    mask = cv2.imread(str(out / red["frames"][0]["mask"]), cv2.IMREAD_GRAYSCALE)
+    assert int((mask > 0).sum()) == 60 * 60
+    assert (out / "overlays" / "scene.jpg").is_file()
+
+
+def test_task_flag_overrides_auto(scene_png: Path, fake_backend: ColourBackend) -> None:
+    assert main(["ask", str(scene_png), "the red square", "--task", "caption", "--backend", "fake"]) == 0
+    assert fake_backend.requests[0].task == "caption"
+
+
+def test_video_and_folder_sources(tmp_path: Path, fake_backend: ColourBackend) -> None:
+    clip = write_video(tmp_path / "clip.mp4", [paint_scene(320, 300, red_x=8 * i) for i in range(20)])
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        write_rgb(folder / f"{i:03d}.png", paint_scene(320, 300, red_x=50 * i))
+    out = tmp_path / "out"
+    assert main(["ask", str(clip), "the red square", "--backend", "fake", "--max-frames", "5",
+                 "--out", str(out)]) == 0
+    assert len(fake_backend.requests[0].frames) == 5
+    doc = json.loads((out / "result.json").read_text())
+    assert [f["index"] for f in doc["frames"]] == [0, 5, 10, 14, 19]
+    assert len(list((out / "masks").glob("*/*.png"))) == 5 and doc["objects"][0]["motion"] == "moving right"
+    assert main(["ask", str(folder), "the red square", "--backend", "fake"]) == 0
+    assert [f.name for f in fake_backend.requests[1].frames] == ["000", "001", "002"]
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sa2va_assist", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ask", "no/such/file.jpg", "what is this"], "does not exist"),
+        (["ask", "{corrupt}", "what is this"], "not a readable image"),
+        (["ask", "{scene}", "what", "--backend", "nonesuch"], "unknown backend 'nonesuch'"),
+        (["ask", "{scene}", "what", "--task", "dance"], "invalid choice: 'dance'"),
+        (["ask", "{scene}", "what", "--config", "{badconfig}"], "unknown config key colour"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path: Path, args: list[str], needle: str) -> None:
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8 definitely not a jpeg")
+    scene = write_rgb(tmp_path / "scene.png", np.zeros((8, 8, 3), np.uint8))
+    badconfig = tmp_path / "bad.yaml"
+    badconfig.write_text("colour: red\n")
+    filled = [a.format(corrupt=corrupt, scene=scene, badconfig=badconfig) for a in args]
+    done = _run_cli(*filled)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_debug_flag_shows_the_traceback(tmp_path: Path) -> None:
+    done = _run_cli("ask", str(tmp_path / "missing.png"), "hi", "--debug")
+    assert done.returncode != 0 and "Traceback" in done.stderr and "InputError" in done.stderr
