@@ -10,9 +10,9 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import AssistError, ConfigError
@@ -146,9 +146,10 @@ class _progress:
     """A tqdm bar on stderr for long reads (more than a few frames, interactive terminals only)."""
 
     def __init__(self, total: int | None, desc: str) -> None:
-        self.total, self.desc, self.bar = total, desc, None
+        self.total, self.desc = total, desc
+        self.bar: Any = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[int], object] | None:
         if self.total and self.total > 8 and sys.stderr.isatty():
             from tqdm import tqdm
 

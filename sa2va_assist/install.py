@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import DependencyError
@@ -34,7 +35,7 @@ def missing_libraries() -> list[SystemLibrary]:
     return [lib for lib in SYSTEM_LIBRARIES if ctypes.util.find_library(lib.library) is None]
 
 
-def install_system_libraries(log=print) -> None:  # type: ignore[no-untyped-def]
+def install_system_libraries(log: Callable[[str], object] = print) -> None:
     """apt-get the missing libraries when running as root; otherwise name the command to run."""
     missing = missing_libraries()
     if not missing:
@@ -59,7 +60,7 @@ def install_system_libraries(log=print) -> None:  # type: ignore[no-untyped-def]
             raise DependencyError(f"'{' '.join(cmd)}' failed: {tail}", "Check the package sources and retry.")
 
 
-def prepare_models(log=print) -> None:  # type: ignore[no-untyped-def]
+def prepare_models(log: Callable[[str], object] = print) -> None:
     """Load the offline backend once: proves its models are installed and warms file caches."""
     from .config import load_config
     from .vision import load_backend

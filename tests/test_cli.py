@@ -20,11 +20,24 @@ def test_ask_prints_the_answer(scene_png: Path, fake_backend: ColourBackend, cap
 
 
 def test_ask_json_and_out_write_the_documented_files(
-    scene_png: Path, fake_backend: ColourBackend, tmp_path: Path, capsys  # type: ignore[no-untyped-def]
+    scene_png: Path,
+    fake_backend: ColourBackend,
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     out = tmp_path / "out"
-    code = main(["ask", str(scene_png), "find the red square and the blue ball", "--backend", "fake",
-                 "--out", str(out), "--json"])
+    code = main(
+        [
+            "ask",
+            str(scene_png),
+            "find the red square and the blue ball",
+            "--backend",
+            "fake",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads((out / "result.json").read_text())
@@ -47,8 +60,12 @@ def test_video_and_folder_sources(tmp_path: Path, fake_backend: ColourBackend) -
     for i in range(3):
         write_rgb(folder / f"{i:03d}.png", paint_scene(320, 300, red_x=50 * i))
     out = tmp_path / "out"
-    assert main(["ask", str(clip), "the red square", "--backend", "fake", "--max-frames", "5",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["ask", str(clip), "the red square", "--backend", "fake", "--max-frames", "5", "--out", str(out)]
+        )
+        == 0
+    )
     assert len(fake_backend.requests[0].frames) == 5
     doc = json.loads((out / "result.json").read_text())
     assert [f["index"] for f in doc["frames"]] == [0, 5, 10, 14, 19]
@@ -58,8 +75,9 @@ def test_video_and_folder_sources(tmp_path: Path, fake_backend: ColourBackend) -
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sa2va_assist", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sa2va_assist", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,14 @@ def test_object_ids_are_file_safe_and_numbered() -> None:
 def test_document_places_objects_with_clock_hours_and_motion() -> None:
     frames = _frames()
     missing = GroundedObject("the blue cup", np.zeros((2, 480, 640), bool))
-    result = VisionResult("ok", "segment", "fake", [_red_object(frames), missing],
-                          [TextLine("EXIT", (1, 2, 30, 12), 0.97)], {"model_ms": 12.34})
+    result = VisionResult(
+        "ok",
+        "segment",
+        "fake",
+        [_red_object(frames), missing],
+        [TextLine("EXIT", (1, 2, 30, 12), 0.97)],
+        {"model_ms": 12.34},
+    )
     doc = result_document(result, frames, fov_deg=70.0)
     assert doc["schema"] == SCHEMA and doc["task"] == "segment" and doc["timings_ms"] == {"model_ms": 12.3}
     red, blue = doc["objects"]

@@ -125,14 +125,14 @@ def draw_overlay(frame: np.ndarray, objects: Sequence[tuple[str, np.ndarray]]) -
     canvas = frame.astype(np.float32)
     for k, (_, mask) in enumerate(objects):
         if mask.any():
-            colour = np.array(PALETTE[k % len(PALETTE)], np.float32)
-            canvas[mask] = canvas[mask] * 0.5 + colour * 0.5
+            tint = np.array(PALETTE[k % len(PALETTE)], np.float32)
+            canvas[mask] = canvas[mask] * 0.5 + tint * 0.5
     out = canvas.astype(np.uint8)
     scale = max(0.4, min(out.shape[:2]) / 900)
     for k, (label, mask) in enumerate(objects):
         if not mask.any():
             continue
-        colour = PALETTE[k % len(PALETTE)]
+        colour = tuple(float(c) for c in PALETTE[k % len(PALETTE)])
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(out, contours, -1, colour, max(1, round(2 * scale)))
         ys, xs = np.nonzero(mask)

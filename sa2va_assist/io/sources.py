@@ -20,7 +20,7 @@ from ..types import Frame
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"})
-Progress = Callable[[int], None]  # called with the number of frames just read
+Progress = Callable[[int], object]  # called with the number of frames just read
 # FFmpeg inside OpenCV prints its own lines for broken files; our one-line InputError says it better.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 

@@ -47,4 +47,11 @@ def load_backend(config: Config, name: str | None = None) -> VisionBackend:
     return resolve_factory(name or config.backend)(config)
 
 
-__all__ = ["BACKENDS", "VisionBackend", "check_backend_name", "load_backend", "register_backend", "resolve_factory"]
+__all__ = [
+    "BACKENDS",
+    "VisionBackend",
+    "check_backend_name",
+    "load_backend",
+    "register_backend",
+    "resolve_factory",
+]

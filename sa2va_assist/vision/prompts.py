@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,11 @@ from ..errors import ConfigError, InputError
 from ..types import Task
 
 PROMPTS_ENV = "SA2VA_ASSIST_PROMPTS"
-_PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # <repo> in a checkout, site-packages installed
+# <repo>/prompts in a checkout (the package's parent); the data folder of an installed package.
+DEFAULT_DIRS: tuple[Path, ...] = (
+    Path(__file__).resolve().parents[2] / "prompts",
+    Path(sys.prefix) / "share" / "sa2va-assist" / "prompts",
+)
 
 # The trained templates (shared/docs/SA2VA.md); identical to prompts/<name>.txt.
 BUILTIN: dict[str, str] = {
@@ -53,10 +58,11 @@ _QUESTION_START = re.compile(
 )
 
 
-def prompts_dir() -> Path | None:
+def prompts_dir(candidates: Sequence[Path] | None = None) -> Path | None:
     """The folder the templates are read from, or None when only the built-in copy is available.
 
-    Raises ``ConfigError`` when env ``SA2VA_ASSIST_PROMPTS`` names a folder that does not exist.
+    ``candidates``: folders to try after env ``SA2VA_ASSIST_PROMPTS`` (default: ``DEFAULT_DIRS``).
+    Raises ``ConfigError`` when the env variable names a folder that does not exist.
     """
     override = os.environ.get(PROMPTS_ENV)
     if override:
@@ -67,7 +73,7 @@ def prompts_dir() -> Path | None:
                 f"Point it at a folder holding {', '.join(n + '.txt' for n in TEMPLATE_NAMES)}, or unset it.",
             )
         return path
-    for candidate in (_PACKAGE_PARENT / "prompts", Path(sys.prefix) / "share" / "sa2va-assist" / "prompts"):
+    for candidate in DEFAULT_DIRS if candidates is None else candidates:
         if (candidate / "question.txt").is_file():
             return candidate
     return None
@@ -128,7 +134,9 @@ def render(task: Task, text: str, is_video: bool) -> str:
     """
     if task == "segment":
         if not clean_expression(text):
-            raise InputError("nothing to segment: the request names no object", 'Say what to find, e.g. "the red cup".')
+            raise InputError(
+                "nothing to segment: the request names no object", 'Say what to find, e.g. "the red cup".'
+            )
         if is_video and is_question(text):
             return _fill(template("segment_question"), "{question}", as_question(text))
         name = "segment_video" if is_video else "segment_image"
@@ -136,7 +144,9 @@ def render(task: Task, text: str, is_video: bool) -> str:
     if task == "ask":
         question = re.sub(r"\s+", " ", text).strip()
         if not question:
-            raise InputError("nothing to ask: the request has no question", 'Ask something, e.g. "Is the door open?"')
+            raise InputError(
+                "nothing to ask: the request has no question", 'Ask something, e.g. "Is the door open?"'
+            )
         return _fill(template("question"), "{question}", question)
     if task == "read":
         return _fill(template("question"), "{question}", READ_QUESTION[is_video])
@@ -155,6 +165,7 @@ def _fill(text: str, placeholder: str, value: str) -> str:
 
 __all__ = [
     "BUILTIN",
+    "DEFAULT_DIRS",
     "PROMPTS_ENV",
     "READ_QUESTION",
     "TEMPLATE_NAMES",

@@ -43,7 +43,7 @@ def keyframe_indices(n_frames: int, num_keyframes: int, strategy: str) -> list[i
     if k == 1:
         return [0]
     # Spacing is >= 1 frame when k <= n_frames, so rounding never produces duplicates.
-    return [int(round(x)) for x in np.linspace(0, n_frames - 1, k)]
+    return [round(float(x)) for x in np.linspace(0, n_frames - 1, k)]
 
 
 def keyframe_order(n_frames: int, num_keyframes: int, strategy: str) -> list[int]:

@@ -21,12 +21,11 @@ _SPECIAL = re.compile(r"<\|[^<>|]*\|>|</?s>|<unk>|<pad>|<eos>|<bos>|</?img>|<IMG
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _PHRASE = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _STRAY_TAG = re.compile(r"</?p>")
-# What a segmentation answer says when it says nothing but "here is the mask".
-_ACK = re.compile(
-    r"^(?:(?:sure|ok(?:ay)?|yes|certainly|of course)[,.!]?\s*)?"
-    r"(?:(?:it|this|that|here it|the segmentation(?: result)?|the (?:result|mask)) (?:is|are))?[\s,.!:]*$",
-    re.IGNORECASE,
+# Words of a segmentation answer that says nothing but "here is the mask" ("Sure, it is [SEG].").
+_FILLER_WORDS = (
+    "sure ok okay yes certainly of course here and it is are this that these they the a segmentation"
 )
+_FILLER = frozenset(_FILLER_WORDS.split()) | {"result", "results", "mask", "masks"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def parse_prediction(prediction: str, masks: Sequence[Any] | None) -> ParsedPred
     text = strip_special(prediction or "")
     seg_tokens = text.count(SEG)
 
-    phrases = tuple(p.strip() for p in _PHRASE.findall(text))
+    phrases = tuple(_tidy(p.replace(SEG, "")) for p in _PHRASE.findall(text))
     body = _PHRASE.sub(lambda m: m.group(1).strip(), text)
     if _STRAY_TAG.search(body):
         notes.append("malformed <p> tags removed")
@@ -88,7 +87,9 @@ def parse_prediction(prediction: str, masks: Sequence[Any] | None) -> ParsedPred
 
     if seg_tokens != len(usable):
         if seg_tokens > len(usable):
-            notes.append(f"{seg_tokens} [SEG] but {len(usable)} masks: {seg_tokens - len(usable)} without a mask")
+            notes.append(
+                f"{seg_tokens} [SEG] but {len(usable)} masks: {seg_tokens - len(usable)} without a mask"
+            )
         else:
             notes.append(f"{len(usable)} masks but {seg_tokens} [SEG]: extra masks kept")
     if phrases and len(phrases) != len(usable):
@@ -105,7 +106,7 @@ def parse_prediction(prediction: str, masks: Sequence[Any] | None) -> ParsedPred
         seg_tokens=seg_tokens,
         phrases=phrases,
         notes=tuple(notes),
-        acknowledgement=bool(_ACK.match(answer)),
+        acknowledgement=all(w in _FILLER for w in re.findall(r"[a-z]+", answer.lower())),
     )
 
 
