@@ -219,7 +219,8 @@ def locate(mask: np.ndarray, label: str | None = None, fov_deg: float = DEFAULT_
 def position_phrase(name: str, pos: Position) -> str:
     """Short, noun-first words: "Red cup, 2 o'clock, within reach." / "Red cup: not found." The height
     is said only when there is no distance."""
-    noun = name.strip().rstrip(".,;:!?") or "object"
+    noun = re.sub(r"^(the|a|an|my|your|our)\s+", "", name.strip(), flags=re.IGNORECASE)
+    noun = noun.rstrip(".,;:!?") or "object"
     noun = noun[0].upper() + noun[1:]
     if not pos.found or pos.clock_hour is None:
         return f"{noun}: not found."

@@ -1,0 +1,92 @@
+"""Words for what the lite backend found: short, noun-first, never more than was seen. Pure.
+
+Positions come from ``sa2va_assist.spatial``; text is quoted verbatim, and a line read with low
+confidence is marked "(unsure)" rather than dropped or corrected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ...spatial import Position
+from ...types import TextLine
+
+CAPABILITIES = "I can find people and read text."
+UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
+CAPTION_MAX_LINES = 3  # a caption quotes this many lines of text, then says how many more there are
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """0..10 in words ("no" for 0), digits beyond."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+
+
+def count_people(n: int) -> str:
+    """People counted in words: "one person", "two people", "no people"."""
+    return f"{number_word(n)} {'person' if n == 1 else 'people'}"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def where(pos: Position) -> str:
+    """Where, in words: "12 o'clock, roughly 2 metres away". The clock hour, then the distance or else
+    the height (the rule ``spatial.position_phrase`` follows). Empty when not found."""
+    if not pos.found or pos.clock_hour is None:
+        return ""
+    extra = pos.distance_phrase or pos.height
+    return f"{pos.clock_hour} o'clock" + (f", {extra}" if extra else "")
+
+
+def people_summary(positions: Sequence[Position]) -> str:
+    """Everyone seen, left to right: "One person: 12 o'clock, roughly 2 metres away." / "Two people:
+    11 o'clock, ...; 2 o'clock, ...". Empty string when there is nobody."""
+    seen = sorted((p for p in positions if p.found), key=lambda p: p.angle_deg or 0.0)
+    if not seen:
+        return ""
+    return f"{capitalised(count_people(len(seen)))}: {'; '.join(where(p) for p in seen)}."
+
+
+def quote_lines(lines: Sequence[TextLine], limit: int | None = None) -> str:
+    """Lines verbatim in double quotes, joined by spaces; low-confidence lines marked "(unsure)";
+    beyond ``limit`` lines, "and N more lines"."""
+    shown = list(lines if limit is None else lines[:limit])
+    parts = [f'"{line.text}"' + (" (unsure)" if line.confidence < UNSURE_BELOW else "") for line in shown]
+    rest = len(lines) - len(shown)
+    if rest > 0:
+        parts.append(f"and {number_word(rest)} more {'line' if rest == 1 else 'lines'}")
+    return " ".join(parts)
+
+
+def read_answer(lines: Sequence[TextLine]) -> str:
+    """The ``read`` answer: every legible line, quoted, in reading order."""
+    return quote_lines(lines) if lines else "I don't see any legible text."
+
+
+def caption(positions: Sequence[Position], lines: Sequence[TextLine]) -> str:
+    """A short description from people and text; says plainly what the backend cannot see yet."""
+    parts = [people_summary(positions)]
+    if lines:
+        parts.append(f"Text reads: {quote_lines(lines, CAPTION_MAX_LINES)}.")
+    said = " ".join(p for p in parts if p)
+    if not said:
+        return "I can't see people or legible text here; offline, I only recognise people and text so far."
+    return said
+
+
+def not_found(noun: str, plural: bool) -> str:
+    """The answer when nothing was found: "I don't see a person." (or any people, any legible text)."""
+    if noun == "text":
+        return "I don't see any legible text."
+    return "I don't see any people." if plural else f"I don't see a {noun}."
+
+
+def unknown_class(name: str) -> str:
+    """The honest answer for a class the lite backend has no model for."""
+    return f"I can't recognise '{name}' offline yet; {CAPABILITIES}"
+
+
+def cannot_answer() -> str:
+    return f"I can't answer that offline yet; {CAPABILITIES}"

@@ -1,0 +1,203 @@
+"""The ``lite`` backend: offline, CPU-only answers from what its finders see (people, text).
+
+Everything it says comes from masks it computed; a class it has no model for gets an honest "I can't
+recognise ... offline yet" and no object, never a guess. Masks are (n_frames, H, W) bool at the first
+frame's resolution, one per request frame. On video, object k of a plural phrase is simply the k-th most
+prominent person of each frame (tracking comes with the detector).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from ...config import Config
+from ...errors import ConfigError, InputError
+from ...spatial import Position, locate, motion, position_phrase
+from ...tasks import split_targets
+from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
+from . import answers
+from .finder import Finder, Found, by_prominence, pick
+from .ocr import TextReader
+from .phrases import Target, parse_target, question_intent
+from .scene import Scene
+
+Reply = tuple[str, list[GroundedObject], list[TextLine]]  # answer, objects, text lines
+
+
+class LiteBackend:
+    """Answers requests with a person finder and a text reader built once by ``load(config)``.
+
+    ``run`` is not thread-safe (MediaPipe graphs keep a clock); use one backend per thread.
+    """
+
+    name = "lite"
+
+    def __init__(self, people: Finder, reader: TextReader, config: Config | None = None) -> None:
+        self.people = people
+        self.reader = reader
+        self.config = config or Config()
+
+    def run(self, request: VisionRequest) -> VisionResult:
+        """Answer ``request`` (any of the five tasks). Raises ``InputError`` (no frames, nothing to
+        segment), ``ConfigError`` (unknown task) and ``BackendError`` (a model failed)."""
+        start = time.perf_counter()
+        handlers: dict[str, Callable[[Scene, str], Reply]] = {
+            "segment": self._segment,
+            "read": self._read,
+            "caption": self._caption,
+            "gcg": self._gcg,
+            "ask": self._ask,
+        }
+        handler = handlers.get(request.task)
+        if handler is None:
+            raise ConfigError(f"unknown task '{request.task}'", f"Choose one of: {', '.join(TASKS)}.")
+        if not request.frames:
+            raise InputError("the request has no frames", "Pass an image, a video or a frame folder.")
+        scene = Scene(_same_size(request.frames), self.people, self.reader)
+        answer, objects, lines = handler(scene, request.text)
+        timings = dict(scene.timings_ms)
+        timings["total_ms"] = (time.perf_counter() - start) * 1000.0
+        return VisionResult(answer, request.task, self.name, objects, lines, timings)
+
+    # --- tasks -------------------------------------------------------------------------------------
+
+    def _segment(self, scene: Scene, text: str) -> Reply:
+        phrases = split_targets(text)
+        if not phrases:
+            raise InputError(
+                "nothing to segment: the request names no object", 'Say what to find, e.g. "the person".'
+            )
+        said: list[str] = []
+        objects: list[GroundedObject] = []
+        lines: list[TextLine] = []
+        text_said = False
+        for phrase in phrases:
+            target = parse_target(phrase)
+            if target.kind == "person":
+                found = self._person_objects(scene, target, phrase)
+                said.append(self._people_answer(scene, target, found))
+            elif target.kind == "text":  # "the sign and the words" is still one reading
+                found = [] if text_said else self._text_objects(scene)
+                if not text_said:
+                    lines, text_said = scene.text_lines(), True
+                    said.append(self._text_answer(scene, found, lines))
+            else:
+                found = []
+                said.append(answers.unknown_class(target.name))
+            objects += found
+        return " ".join(said), objects, lines
+
+    def _read(self, scene: Scene, text: str) -> Reply:
+        lines = scene.text_lines()
+        return answers.read_answer(lines), self._text_objects(scene), lines
+
+    def _caption(self, scene: Scene, text: str) -> Reply:
+        ref = scene.reference_frame()
+        positions = [self._locate(f.mask) for f in scene.people()[ref]]
+        lines = scene.text_lines()
+        return answers.caption(positions, lines), [], lines
+
+    def _gcg(self, scene: Scene, text: str) -> Reply:
+        answer, _, lines = self._caption(scene, text)
+        everyone = Target("person", True, None, "people")
+        return answer, self._person_objects(scene, everyone, "person") + self._text_objects(scene), lines
+
+    def _ask(self, scene: Scene, text: str) -> Reply:
+        intent = question_intent(text)
+        if intent == "where_person":
+            return self._segment(scene, text)
+        if intent in ("read_text", "text_present"):
+            lines = scene.text_lines()
+            if intent == "read_text":
+                answer = answers.read_answer(lines)
+            elif lines:
+                answer = f"Yes: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
+            else:
+                answer = "No, I don't see any legible text."
+            return answer, self._text_objects(scene), lines
+        if intent in ("count_people", "person_present"):
+            ref = scene.reference_frame()
+            summary = answers.people_summary([self._locate(f.mask) for f in scene.people()[ref]])
+            everyone = self._person_objects(scene, Target("person", True, None, "people"), "person")
+            if intent == "count_people":
+                return summary or "I don't see any people.", everyone, []
+            return (f"Yes. {summary}" if summary else "No, I don't see anyone."), everyone, []
+        return answers.cannot_answer(), [], []
+
+    # --- objects and their words ---------------------------------------------------------------------
+
+    def _person_objects(self, scene: Scene, target: Target, phrase: str) -> list[GroundedObject]:
+        """Singular: the picked person of each frame, one object. Plural: object k = the k-th most
+        prominent person of each frame."""
+        per_frame = scene.people()
+        if target.plural:
+            ranked = [by_prominence(found) for found in per_frame]
+            tracks = [[r[k] if k < len(r) else None for r in ranked] for k in range(max(map(len, ranked)))]
+        else:
+            tracks = [[pick(found, target.side) for found in per_frame]]
+        return [_grounded(phrase, "person", track, scene) for track in tracks if any(track)]
+
+    def _text_objects(self, scene: Scene) -> list[GroundedObject]:
+        """One object per distinct line of text (same words = same object across frames)."""
+        by_text: dict[str, list[Found | None]] = {}
+        for i, found in enumerate(scene.text_found()):
+            for f in found:
+                track = by_text.setdefault(f.text.casefold() if f.text else "", [None] * len(scene.frames))
+                track[i] = track[i] or f
+        return [_grounded(next(f.text for f in t if f) or "text", "text", t, scene) for t in by_text.values()]
+
+    def _people_answer(self, scene: Scene, target: Target, objects: Sequence[GroundedObject]) -> str:
+        if not objects:
+            return answers.not_found("person", target.plural)
+        said = [self._object_words(obj, with_motion=not target.plural) for obj in objects]
+        if target.plural:
+            return f"{answers.capitalised(answers.count_people(len(objects)))}. " + " ".join(said)
+        in_view = len(scene.people()[scene.reference_frame()])
+        if target.side is None and in_view > 1:
+            said.append(f"{answers.capitalised(answers.count_people(in_view))} in view; this is the nearest.")
+        return " ".join(said)
+
+    def _text_answer(self, scene: Scene, objects: Sequence[GroundedObject], lines: Sequence[TextLine]) -> str:
+        if not objects:
+            return answers.not_found("text", True)
+        union = np.logical_or.reduce([o.masks for o in objects])
+        last = max(i for i in range(len(scene.frames)) if union[i].any())
+        return f"Text, {answers.where(self._locate(union[last], None))}: {answers.quote_lines(lines)}."
+
+    def _object_words(self, obj: GroundedObject, with_motion: bool) -> str:
+        """Where the object was last seen ("Person, 12 o'clock, roughly 2 metres away."), and how it
+        moved."""
+        seen = [i for i in range(obj.masks.shape[0]) if obj.masks[i].any()]
+        last = self._locate(obj.masks[seen[-1]], obj.label)
+        words = position_phrase(obj.label or "object", last)
+        moved = motion(self._locate(obj.masks[seen[0]], obj.label), last, obj.masks.shape[2])
+        return f"{words[:-1]}, {moved}." if with_motion and moved and len(seen) > 1 else words
+
+    def _locate(self, mask: np.ndarray, label: str | None = "person") -> Position:
+        return locate(mask, label, self.config.spatial.horizontal_fov_deg)
+
+
+def _grounded(phrase: str, label: str, track: Sequence[Found | None], scene: Scene) -> GroundedObject:
+    """A ``GroundedObject`` from one ``Found`` (or None) per frame."""
+    masks = scene.empty_masks()
+    for i, f in enumerate(track):
+        if f is not None:
+            masks[i] = f.mask
+    scores = [f.score for f in track if f is not None]
+    return GroundedObject(phrase, masks, label, float(np.mean(scores)) if scores else None)
+
+
+def _same_size(frames: Sequence[Frame]) -> list[Frame]:
+    """Frames at the first frame's size (masks share one shape); others resized, nothing else changed."""
+    h, w = frames[0].image.shape[:2]
+    return [
+        f
+        if f.image.shape[:2] == (h, w)
+        else dataclasses.replace(f, image=cv2.resize(f.image, (w, h), interpolation=cv2.INTER_AREA))
+        for f in frames
+    ]

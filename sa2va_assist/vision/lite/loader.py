@@ -1,0 +1,65 @@
+"""``load(config)``: build the lite backend's models once. The heavy packages (rapidocr-onnxruntime,
+mediapipe) are imported here and nowhere at module import time, so choosing another backend never
+needs them.
+"""
+
+from __future__ import annotations
+
+from ...config import Config
+from ...errors import DependencyError, ModelError
+from .backend import LiteBackend
+
+_PIP = {
+    "rapidocr_onnxruntime": "rapidocr-onnxruntime==1.4.4 onnxruntime",
+    "onnxruntime": "onnxruntime",
+    "mediapipe": "mediapipe==0.10.21",
+}
+
+
+def load(config: Config) -> LiteBackend:
+    """The ready ``LiteBackend``: PP-OCRv4 ONNX sessions and MediaPipe graphs, built once.
+
+    Raises ``DependencyError`` when a package (or a system library it loads) is missing, naming the
+    install command, and ``ModelError`` when a shipped model cannot be built.
+    """
+    from .ocr import load_reader
+    from .people import load_person_finder
+
+    try:
+        reader = load_reader(config.lite)
+    except ImportError as err:
+        raise _missing("rapidocr_onnxruntime", "reading text", err) from err
+    except Exception as err:
+        raise _broken(
+            "PP-OCRv4 text models (rapidocr-onnxruntime)", _PIP["rapidocr_onnxruntime"], err
+        ) from err
+    try:
+        people = load_person_finder(config.lite)
+    except ImportError as err:
+        raise _missing("mediapipe", "finding people", err) from err
+    except Exception as err:
+        raise _broken("MediaPipe person models", _PIP["mediapipe"], err) from err
+    return LiteBackend(people, reader, config)
+
+
+def _missing(package: str, purpose: str, err: ImportError) -> DependencyError:
+    """A missing package -> pip hint; a package present but failing to import (a missing system
+    library such as libGL) -> the setup command that installs those."""
+    name = (err.name or "").split(".")[0]
+    if isinstance(err, ModuleNotFoundError) and name in _PIP:
+        return DependencyError(
+            f"the lite backend needs {name} for {purpose}, and it is not installed",
+            f"Install it: pip install {_PIP[name]}",
+        )
+    return DependencyError(
+        f"{package} is installed but cannot be imported ({err})",
+        "Install the system libraries it needs with `sa2va-assist setup` (libgl1, libglib2.0-0), "
+        f"or reinstall it: pip install --force-reinstall {_PIP[package]}",
+    )
+
+
+def _broken(what: str, pip_spec: str, err: Exception) -> ModelError:
+    return ModelError(
+        f"could not build the {what}: {type(err).__name__}: {err}",
+        f"The models ship inside the package; reinstall it: pip install --force-reinstall {pip_spec}",
+    )

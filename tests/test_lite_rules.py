@@ -1,0 +1,174 @@
+"""Pure rules of the lite backend: phrases, questions, reading order, answer words, instance picking."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sa2va_assist.errors import DependencyError
+from sa2va_assist.spatial import locate
+from sa2va_assist.types import TextLine
+from sa2va_assist.vision.lite import answers
+from sa2va_assist.vision.lite.finder import Found, box_of, by_prominence, pick
+from sa2va_assist.vision.lite.loader import _missing
+from sa2va_assist.vision.lite.ocr import TextRegion, group_lines
+from sa2va_assist.vision.lite.phrases import Target, parse_target, question_intent
+from sa2va_assist.vision.lite.scene import text_frame_indices
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("the person", Target("person", False, None, "person")),
+        ("the people", Target("person", True, None, "people")),
+        ("the man on the left", Target("person", False, "left", "man on the left")),
+        ("the girl on the right", Target("person", False, "right", "girl on the right")),
+        ("the child in the middle", Target("person", False, "middle", "child in the middle")),
+        ("all the women", Target("person", True, None, "all the women")),
+        ("two persons", Target("person", True, None, "two persons")),
+        ("everyone", Target("person", True, None, "everyone")),
+        ("the sign", Target("text", True, None, "sign")),
+        ("the words on the left", Target("text", True, None, "words on the left")),
+        ("the keys", Target("unknown", False, None, "keys")),
+        ("my red cup", Target("unknown", False, None, "red cup")),
+    ],
+)
+def test_parse_target(phrase: str, expected: Target) -> None:
+    assert parse_target(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("How many people are there?", "count_people"),
+        ("how many persons can you see", "count_people"),
+        ("Is there a person?", "person_present"),
+        ("Are there people in front of me?", "person_present"),
+        ("is anyone there", "person_present"),
+        ("Who's there?", "person_present"),
+        ("Where is the person?", "where_person"),
+        ("where are the people", "where_person"),
+        ("What does it say?", "read_text"),
+        ("what does the sign say", "read_text"),
+        ("Is there any text?", "text_present"),
+        ("is there a sign", "text_present"),
+        ("Where are my keys?", None),
+        ("What colour is the car?", None),
+        ("Is it raining?", None),
+    ],
+)
+def test_question_intent(question: str, intent: str | None) -> None:
+    assert question_intent(question) == intent
+
+
+def _region(text: str, box: tuple[int, int, int, int]) -> TextRegion:
+    x0, y0, x1, y1 = box
+    quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+    return TextRegion(TextLine(text, box, 0.9), quad)
+
+
+def test_reading_order_groups_lines_by_vertical_overlap() -> None:
+    # second line's left word sits a little higher than its right word; first line comes last in input
+    regions = [
+        _region("world", (300, 102, 420, 130)),
+        _region("Hello", (40, 98, 160, 126)),
+        _region("EXIT", (200, 20, 320, 50)),
+        _region("below", (40, 200, 150, 230)),
+    ]
+    lines = group_lines(regions)
+    assert [[r.line.text for r in line] for line in lines] == [["EXIT"], ["Hello", "world"], ["below"]]
+
+
+def test_reading_order_keeps_tight_lines_apart() -> None:
+    # 24 px tall boxes of lines set 18 px apart overlap by a quarter of their height: two lines
+    regions = [_region("second", (0, 18, 100, 42)), _region("first", (0, 0, 100, 24))]
+    assert [[r.line.text for r in line] for line in group_lines(regions)] == [["first"], ["second"]]
+
+
+def test_quote_lines_marks_unsure_and_limits() -> None:
+    lines = [TextLine("EXIT", (0, 0, 1, 1), 0.99), TextLine("0PEN", (0, 0, 1, 1), 0.6)]
+    assert answers.quote_lines(lines) == '"EXIT" "0PEN" (unsure)'
+    assert answers.quote_lines(lines, limit=1) == '"EXIT" and one more line'
+    assert answers.read_answer([]) == "I don't see any legible text."
+
+
+@pytest.mark.parametrize(
+    ("n", "words"), [(0, "no people"), (1, "one person"), (3, "three people"), (12, "12 people")]
+)
+def test_count_people(n: int, words: str) -> None:
+    assert answers.count_people(n) == words
+
+
+def test_people_summary_left_to_right() -> None:
+    h, w = 480, 640
+    right, left = np.zeros((h, w), bool), np.zeros((h, w), bool)
+    right[100:400, 560:600] = True
+    left[100:400, 40:80] = True
+    summary = answers.people_summary([locate(right, "person"), locate(left, "person")])
+    assert summary.startswith("Two people: 11 o'clock")
+    assert "; 1 o'clock" in summary and summary.endswith(".")
+    assert answers.people_summary([]) == ""
+
+
+def test_caption_is_honest_when_nothing_found() -> None:
+    said = answers.caption([], [])
+    assert "can't see people or legible text" in said and "only recognise people and text" in said
+
+
+def test_unknown_class_names_it() -> None:
+    assert (
+        answers.unknown_class("keys")
+        == "I can't recognise 'keys' offline yet; I can find people and read text."
+    )
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, [0]), (3, [0, 1, 2]), (10, [0, 4, 9]), (64, [0, 32, 63])])
+def test_text_frames_spread_and_include_last(n: int, expected: list[int]) -> None:
+    assert text_frame_indices(n) == expected
+
+
+def _found(x0: int, x1: int, score: float = 0.9) -> Found:
+    mask = np.zeros((100, 300), bool)
+    mask[10:90, x0:x1] = True
+    return Found("person", mask, score, box_of(mask))
+
+
+def test_pick_by_side_and_prominence() -> None:
+    small_left, big_middle, right = _found(0, 20), _found(120, 200), _found(260, 290)
+    people = [right, small_left, big_middle]
+    assert pick(people, "left") is small_left
+    assert pick(people, "right") is right
+    assert pick(people, "middle") is big_middle
+    assert pick(people, None) is big_middle
+    assert pick([], None) is None
+    assert by_prominence(people) == [big_middle, right, small_left]
+
+
+def test_box_of() -> None:
+    assert _found(5, 15).box == (5, 10, 15, 90)
+    assert box_of(np.zeros((4, 4), bool)) == (0, 0, 0, 0)
+
+
+def test_missing_package_names_pip_install() -> None:
+    err = _missing(
+        "mediapipe", "finding people", ModuleNotFoundError("No module named 'mediapipe'", name="mediapipe")
+    )
+    assert isinstance(err, DependencyError)
+    assert "pip install mediapipe==0.10.21" in err.hint
+    broken = _missing(
+        "mediapipe", "finding people", ImportError("libGL.so.1: cannot open shared object file")
+    )
+    assert "sa2va-assist setup" in broken.hint and "libGL" in broken.message
+
+
+def test_importing_the_backend_loads_no_model_package() -> None:
+    code = (
+        "import sys, sa2va_assist.vision.lite as lite; "
+        "heavy = {'mediapipe', 'onnxruntime', 'rapidocr_onnxruntime'} & set(sys.modules); "
+        "assert not heavy, heavy; assert lite.__all__ == ['Finder', 'Found', 'LiteBackend', 'load']"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
