@@ -107,3 +107,14 @@ def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path: Path, args: list[st
 def test_debug_flag_shows_the_traceback(tmp_path: Path) -> None:
     done = _run_cli("ask", str(tmp_path / "missing.png"), "hi", "--debug")
     assert done.returncode != 0 and "Traceback" in done.stderr and "InputError" in done.stderr
+
+
+def test_models_lists_every_checkpoint_with_its_transformers_range(capsys) -> None:  # type: ignore[no-untyped-def]
+    from sa2va_assist.vision.zoo import MODELS
+
+    assert main(["models"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r[0] for r in rows] == list(MODELS)
+    by_id = {r[0]: r for r in rows}
+    assert by_id["ByteDance/Sa2VA-8B"][1:] == ["InternVL2.5", ">=4.45,<4.50"]
+    assert by_id["ByteDance/Sa2VA-Qwen3-VL-4B"][1:] == ["Qwen3-VL", ">=4.57,<4.58"]

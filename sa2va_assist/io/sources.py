@@ -36,7 +36,7 @@ class SourceInfo:
     sampled: bool  # True when fewer frames than the source holds were kept
 
 
-def _natural_key(name: str) -> list[object]:
+def natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
@@ -112,7 +112,7 @@ def read_folder(
     """Frames from the image files of a folder, sorted by name (numbers in names compare as numbers)."""
     files = sorted(
         (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS),
-        key=lambda f: _natural_key(f.name),
+        key=lambda f: natural_key(f.name),
     )
     if not files:
         raise InputError(
