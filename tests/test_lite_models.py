@@ -17,6 +17,7 @@ import pytest
 from sa2va_assist.config import Config
 from sa2va_assist.types import Frame, VisionRequest, VisionResult
 from sa2va_assist.vision import load_backend
+from sa2va_assist.vision.lite.answers import NOTHING_RECOGNISED
 from sa2va_assist.vision.lite import LiteBackend
 from sa2va_assist.vision.lite.finder import pick
 from tests.conftest import REPO, SHARED_DATA
@@ -99,7 +100,7 @@ def test_blank_image_honest_answers(lite: LiteBackend) -> None:
     blank = np.full((480, 640, 3), 200, np.uint8)
     assert run(lite, blank, "read").answer == "I don't see any legible text."
     caption = run(lite, blank, "caption").answer
-    assert caption.startswith("I can't see people or legible text here")
+    assert caption == NOTHING_RECOGNISED
     assert run(lite, blank, "ask", "how many people?").answer == "I don't see any people."
     unknown = run(lite, blank, "segment", "where are my keys?")
     assert unknown.objects == [] and "'keys'" in unknown.answer and "offline" in unknown.answer

@@ -65,6 +65,9 @@ def read_answer(lines: Sequence[TextLine]) -> str:
     return quote_lines(lines) if lines else "I don't see any legible text."
 
 
+NOTHING_RECOGNISED = "Nothing I can recognise offline here yet: no one in view and no legible text."
+
+
 def caption(positions: Sequence[Position], lines: Sequence[TextLine]) -> str:
     """A short description from people and text; says plainly what the backend cannot see yet."""
     parts = [people_summary(positions)]
@@ -72,7 +75,8 @@ def caption(positions: Sequence[Position], lines: Sequence[TextLine]) -> str:
         parts.append(f"Text reads: {quote_lines(lines, CAPTION_MAX_LINES)}.")
     said = " ".join(p for p in parts if p)
     if not said:
-        return "I can't see people or legible text here; offline, I only recognise people and text so far."
+        # Names no object class: an absent thing must not read as a mention of it.
+        return NOTHING_RECOGNISED
     return said
 
 
