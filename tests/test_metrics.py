@@ -375,3 +375,8 @@ def test_public_api() -> None:
         "mention_precision_recall", "mentioned_categories", "normalise_transcript", "normalise_word",
         "percentile", "tolerance_px", "wer", "word_match_counts", "word_recall_precision", "words_of",
     }  # fmt: skip
+
+
+def test_clock_positions_are_not_clock_mentions() -> None:
+    assert metrics.mentioned_categories("Person, 11 o'clock, roughly 2 metres away.") == {"person"}
+    assert metrics.mentioned_categories("a clock on the wall") == {"clock"}

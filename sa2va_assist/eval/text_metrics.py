@@ -269,7 +269,7 @@ MENTION_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Phrases that contain a category word without naming the object; they are matched and ignored.
 _NOT_MENTIONS = ("bus stop", "bus station", "train station", "train tracks", "train track", "jet ski",
-                 "zebra crossing", "mobile home")  # fmt: skip
+                 "zebra crossing", "mobile home", "o clock")  # fmt: skip
 
 
 def _surface_forms(phrase: str) -> set[str]:
