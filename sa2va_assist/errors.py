@@ -8,7 +8,7 @@ raises them, and the voice loop catches them per turn::
     ├── ConfigError              unknown key, backend, task or bad value in config.yaml / flags
     ├── DependencyError          an optional package or system library is not installed
     ├── ModelError               model weights missing, wrong transformers version, bad checkpoint
-    └── BackendError             a backend failed while running a request
+    └── BackendError             a vision or speech backend failed while running a request
 """
 
 from __future__ import annotations
@@ -45,4 +45,4 @@ class ModelError(AssistError):
 
 
 class BackendError(AssistError):
-    """A vision backend failed while running a request."""
+    """A vision or speech backend failed while running a request."""

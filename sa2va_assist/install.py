@@ -30,9 +30,19 @@ SYSTEM_LIBRARIES = (
 )
 
 
+# Programs (not libraries) from Debian packages: package -> command looked up on PATH.
+SYSTEM_PROGRAMS = {"espeak-ng": "espeak-ng"}  # speaks test questions for the speech tests and soak
+
+
 def missing_libraries() -> list[SystemLibrary]:
-    """System libraries that the dynamic loader cannot find."""
-    return [lib for lib in SYSTEM_LIBRARIES if ctypes.util.find_library(lib.library) is None]
+    """System libraries that the dynamic loader cannot find, and programs missing from PATH."""
+    missing = [lib for lib in SYSTEM_LIBRARIES if ctypes.util.find_library(lib.library) is None]
+    missing += [
+        SystemLibrary(pkg, cmd, "speech tests")
+        for pkg, cmd in SYSTEM_PROGRAMS.items()
+        if shutil.which(cmd) is None
+    ]
+    return missing
 
 
 def install_system_libraries(log: Callable[[str], object] = print) -> None:
@@ -61,13 +71,19 @@ def install_system_libraries(log: Callable[[str], object] = print) -> None:
 
 
 def prepare_models(log: Callable[[str], object] = print) -> None:
-    """Load the offline backend once: proves its models are installed and warms file caches."""
+    """Load the offline models once: proves they are installed, converts what needs converting, and
+    warms file caches."""
     from .config import load_config
     from .vision import load_backend
 
     start = time.perf_counter()
     load_backend(load_config(), "lite")
     log(f"lite backend: models ready ({time.perf_counter() - start:.1f} s)")
+    from .audio.stt import load_stt
+
+    start = time.perf_counter()
+    load_stt("base", progress=log)  # converts the packaged weights once and caches the checkpoint
+    log(f"speech recognition (whisper base): ready ({time.perf_counter() - start:.1f} s)")
 
 
 def run_setup(system: bool = True) -> int:

