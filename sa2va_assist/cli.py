@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from . import __version__
+from .config import Config, load_config
 from .errors import AssistError, ConfigError
 from .types import TASKS
 
@@ -51,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--no-system", action="store_true", help="skip the system-library step")
     _common(setup)
 
+    ev = sub.add_parser("eval", help="measure a backend on a data set with the field's metrics")
+    ev.add_argument("suite", choices=("refvos", "refseg", "describe", "ocr", "asr"), help="what to measure")
+    ev.add_argument("data_dir", help="folder in the suite's layout (see README: Evaluation)")
+    ev.add_argument("--backend", help="vision backend (default from config: lite)")
+    ev.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
+    ev.add_argument("--stt", default="base", help="speech model for the asr suite (default: base)")
+    ev.add_argument("--limit", type=int, help="only the first N items")
+    ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ev.add_argument("--out", help="write eval.json (and overlays of the worst items) to this folder")
+    _common(ev)
+
     models = sub.add_parser("models", help="list the Sa2VA models the sa2va backend knows")
     _common(models)
     return parser
@@ -70,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .install import run_setup
 
             return run_setup(system=not args.no_system)
+        if args.command == "eval":
+            return cmd_eval(args)
         if args.command == "models":
             return cmd_models()
         raise ConfigError(f"unknown command {args.command}")
@@ -91,22 +105,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    from .config import load_config
-    from .io.results import result_document, write_outputs
-    from .io.sources import expected_count, load_frames
-    from .tasks import choose_task
-    from .types import VisionRequest
-    from .vision import check_backend_name, load_backend
+def _config(args: argparse.Namespace) -> Config:
+    """The config file, then environment, then the command's flags on top."""
+    from .vision import check_backend_name
 
     config = load_config(args.config)
     if args.backend:
         config = replace(config, backend=args.backend)
     if args.model_path:
         config = replace(config, sa2va=replace(config.sa2va, model_path=args.model_path))
-    if args.max_frames is not None:
+    if getattr(args, "max_frames", None) is not None:
         config = replace(config, input=replace(config.input, max_frames=args.max_frames))
     check_backend_name(config.backend)  # an unknown backend fails before any work
+    return config
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .io.results import result_document, write_outputs
+    from .io.sources import expected_count, load_frames
+    from .tasks import choose_task
+    from .types import VisionRequest
+    from .vision import load_backend
+
+    config = _config(args)
     task = choose_task(args.text) if args.task == "auto" else args.task
 
     total = expected_count(args.source, config.input.max_frames)
@@ -134,6 +155,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .eval import Context, evaluate
+    from .eval.report import table, write_report
+    from .eval.suites import suite_items
+
+    config = _config(args)
+    total = len(suite_items(args.suite, Path(args.data_dir))[: args.limit or None])  # bad layout: fail now
+    ctx = Context()
+    if args.suite == "asr":
+        from .audio.stt import load_stt
+
+        ctx.stt = load_stt(args.stt)
+        name = f"whisper-{args.stt}"
+    else:
+        from .vision import load_backend
+
+        ctx.backend = load_backend(config)
+        name = config.backend
+    with _progress(total, f"eval {args.suite}", unit="item", minimum=2) as bar:
+        doc = evaluate(args.suite, args.data_dir, ctx, args.limit, bar, name)
+    if args.out:
+        write_report(Path(args.out), doc, ctx.worst)
+    print(json.dumps(doc, ensure_ascii=False) if args.json else table(args.suite, doc))
+    if doc["n_items"] and doc["n_failed"] == doc["n_items"]:
+        raise AssistError(f"every {args.suite} item failed (first: {doc['items'][0]['error']})")
+    return 0
+
+
 def cmd_models() -> int:
     from .vision.zoo import MODELS
 
@@ -145,15 +196,15 @@ def cmd_models() -> int:
 class _progress:
     """A tqdm bar on stderr for long reads (more than a few frames, interactive terminals only)."""
 
-    def __init__(self, total: int | None, desc: str) -> None:
-        self.total, self.desc = total, desc
+    def __init__(self, total: int | None, desc: str, unit: str = "frame", minimum: int = 8) -> None:
+        self.total, self.desc, self.unit, self.minimum = total, desc, unit, minimum
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int], object] | None:
-        if self.total and self.total > 8 and sys.stderr.isatty():
+        if self.total and self.total > self.minimum and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.total, desc=self.desc, unit="frame", file=sys.stderr)
+            self.bar = tqdm(total=self.total, desc=self.desc, unit=self.unit, file=sys.stderr)
             return self.bar.update
         return None
 

@@ -37,3 +37,17 @@ class ColourBackend:
         found = [o.phrase for o in objects if o.found]
         answer = f"Found {', '.join(found)}." if found else "Nothing found."
         return VisionResult(answer, request.task, self.name, objects, timings_ms={"model_ms": 1.0})
+
+
+class ScriptedBackend:
+    """A vision backend that answers with queued results, in order, and records the requests."""
+
+    name = "scripted"
+
+    def __init__(self, results: list[VisionResult]) -> None:
+        self.results = list(results)
+        self.requests: list[VisionRequest] = []
+
+    def run(self, request: VisionRequest) -> VisionResult:
+        self.requests.append(request)
+        return self.results.pop(0)

@@ -1,6 +1,35 @@
-"""Evaluation: pure metrics (``metrics`` for masks and timing, ``text_metrics`` for OCR words, WER and
-object mentions) and the suites that run a backend over the development data and score it.
+"""Evaluation: the field's metrics (``metrics``), data layouts (``datasets``), suites that run a backend
+over a layout and score it (``suites``), and reports (``report``). ``evaluate`` ties them together."""
 
-Metric definitions follow the field's (DAVIS J/F, RefCOCO cIoU/gIoU, word error rate) so numbers
-compare with published ones; see ``shared/data/README.md``.
-"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .suites import SUITES, Context, run_items, suite_items
+
+
+def evaluate(
+    suite: str,
+    data_dir: str | Path,
+    ctx: Context,
+    limit: int | None = None,
+    progress: Callable[[int], object] | None = None,
+    backend_name: str = "",
+) -> dict[str, Any]:
+    """Run ``suite`` over ``data_dir``; returns the document (headline metrics + ``items``)."""
+    from .report import summarise
+
+    items = suite_items(suite, Path(data_dir))[: limit or None]
+    rows = list(run_items(suite, items, ctx, progress))
+    return {
+        "suite": suite,
+        "backend": backend_name,
+        "data_dir": str(data_dir),
+        **summarise(suite, rows),
+        "items": rows,
+    }
+
+
+__all__ = ["SUITES", "Context", "evaluate"]
