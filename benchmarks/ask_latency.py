@@ -80,12 +80,21 @@ def main() -> int:
         times.append(time.perf_counter() - start)
     cold = []
     for _ in range(args.cold_runs):
-        done = subprocess.run([sys.executable, "-c", COLD, args.backend, args.text], cwd=REPO,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", COLD, args.backend, args.text],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         cold.append([float(v) for v in done.stdout.split()[-2:]])
     report = {
-        "backend": args.backend, "text": args.text, "answer": answer, "runs": args.runs,
-        "warm_p50_s": float(np.percentile(times, 50)), "warm_p95_s": float(np.percentile(times, 95)),
+        "backend": args.backend,
+        "text": args.text,
+        "answer": answer,
+        "runs": args.runs,
+        "warm_p50_s": float(np.percentile(times, 50)),
+        "warm_p95_s": float(np.percentile(times, 95)),
         "cold_start_s_median": float(np.median([c[0] for c in cold])),
         "peak_rss_mb_median": float(np.median([c[1] for c in cold])),
     }
