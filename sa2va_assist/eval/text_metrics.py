@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sa2va_assist.spatial import COCO_CLASSES
+from sa2va_assist.vocabulary import MENTION_SYNONYMS
 
 # The 80 COCO detection categories in the standard coco.names order (the same tuple spatial.py uses).
 COCO_CATEGORIES: tuple[str, ...] = COCO_CLASSES
@@ -232,41 +233,6 @@ def wer(reference: str, hypothesis: str) -> float:
 
 # ------------------------------------------------------------------------------------------ mentions
 
-# Words that name a COCO category in a description, besides the category name itself. Regular plurals
-# (+s, +es, consonant+y -> ies) are generated; irregular ones are listed. Only words whose usual sense
-# in a photo caption is that category's object: not "glass"/"glasses" (eyewear, windows), "bag"
-# (backpack, handbag or suitcase), "ski" (slope, lift), "computer", "desk", "stool", "pitcher".
-MENTION_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "person": ("people", "man", "men", "woman", "women", "child", "children", "kid", "boy", "girl",
-               "player", "guy", "lady", "gentleman", "gentlemen", "baby", "toddler", "adult", "teenager",
-               "pedestrian", "skier", "surfer", "skateboarder", "snowboarder", "rider", "someone",
-               "crowd"),
-    "bicycle": ("bike",), "car": ("taxi", "sedan", "suv"),
-    "motorcycle": ("motorbike", "motor bike", "dirt bike", "moped"),
-    "airplane": ("aeroplane", "plane", "jet", "jetliner", "airliner", "aircraft"),
-    "train": ("locomotive",), "truck": ("lorry",),
-    "boat": ("ship", "sailboat", "canoe", "kayak", "ferry", "yacht"),
-    "traffic light": ("stoplight", "stop light", "traffic signal"), "fire hydrant": ("hydrant",),
-    "bird": ("pigeon", "seagull", "gull", "duck", "goose", "geese", "swan", "parrot", "owl"),
-    "cat": ("kitten", "kitty"), "dog": ("puppy",), "horse": ("pony",), "sheep": ("lamb",),
-    "cow": ("cattle", "calf", "calves", "bull", "ox", "oxen"),
-    "backpack": ("back pack", "rucksack", "knapsack"), "umbrella": ("parasol",),
-    "handbag": ("purse", "hand bag"), "tie": ("necktie",), "suitcase": ("suit case", "luggage"),
-    "frisbee": ("flying disc",), "sports ball": ("ball",), "baseball bat": ("bat",),
-    "baseball glove": ("mitt",), "skateboard": ("skate board",), "surfboard": ("surf board",),
-    "tennis racket": ("racket", "racquet"), "wine glass": ("wineglass",), "cup": ("mug",),
-    "knife": ("knives",), "sandwich": ("burger", "hamburger"), "hot dog": ("hotdog",),
-    "donut": ("doughnut",), "cake": ("cupcake",), "chair": ("armchair",),
-    "couch": ("sofa", "loveseat", "love seat"),
-    "potted plant": ("plant", "houseplant", "house plant", "pot plant"), "dining table": ("table",),
-    "tv": ("television", "tv set", "monitor"), "laptop": ("notebook computer",), "mouse": ("mice",),
-    "remote": ("controller",),
-    "cell phone": ("cellphone", "phone", "mobile phone", "mobile", "smartphone", "smart phone", "iphone"),
-    "microwave": ("microwave oven",), "oven": ("stove",), "toaster": ("toaster oven",),
-    "refrigerator": ("fridge",), "scissors": ("scissor",),
-    "teddy bear": ("teddy", "stuffed bear"),
-    "hair drier": ("hair dryer", "hairdryer", "blow dryer", "blow drier"), "toothbrush": ("tooth brush",),
-}  # fmt: skip
 # Phrases that contain a category word without naming the object; they are matched and ignored.
 _NOT_MENTIONS = ("bus stop", "bus station", "train station", "train tracks", "train track", "jet ski",
                  "zebra crossing", "mobile home", "o clock")  # fmt: skip
