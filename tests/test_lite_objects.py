@@ -1,0 +1,147 @@
+"""Everyday objects in the lite backend: captions, object questions, referring on detections, and the
+real detector end to end (skipped until `sa2va-assist setup` has prepared it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from sa2va_assist.config import Config
+from sa2va_assist.types import Frame, VisionRequest
+from sa2va_assist.vision.lite import asking, captions
+from sa2va_assist.vision.lite.masks import BoxMasker
+from sa2va_assist.vision.lite.objects import (
+    DETECT_THRESHOLD,
+    REFER_THRESHOLD,
+    ObjectFinder,
+    ground_image,
+    referable,
+)
+from sa2va_assist.vision.lite.questions import object_question
+from sa2va_assist.vision.lite.referring import parse_reference
+from tests.conftest import REPO
+
+
+@dataclass(frozen=True)
+class Det:
+    label: str
+    score: float
+    box: tuple[int, int, int, int]
+    class_id: int = 0
+
+
+class ScriptedDetector:
+    """A detector (the interface ObjectFinder uses) returning fixed detections above a threshold."""
+
+    def __init__(self, detections: list[Det]) -> None:
+        self.detections = detections
+        self.thresholds: list[float] = []
+
+    def detect(self, image: np.ndarray, threshold: float) -> list[Det]:
+        self.thresholds.append(threshold)
+        return [d for d in self.detections if d.score >= threshold]
+
+
+def _scene() -> np.ndarray:
+    image = np.full((480, 640, 3), 120, np.uint8)
+    image[300:360, 60:120] = (220, 30, 30)  # a red cup on the left
+    image[300:360, 500:560] = (30, 30, 220)  # a blue cup on the right
+    return image
+
+
+CUPS = [Det("cup", 0.9, (60, 300, 120, 360)), Det("cup", 0.8, (500, 300, 560, 360))]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many chairs are there?", ("count", "chairs")),
+        ("is there a dog", ("present", "dog")),
+        ("Are there any cars here?", ("present", "cars")),
+        ("do you see my phone", ("present", "phone")),
+        ("What colour is the cup?", ("colour", "the cup")),
+        ("what color are the cars", ("colour", "the cars")),
+        ("where's my bag", ("where", "my bag")),
+        ("What is in front of me?", ("ahead", "")),
+        ("what time is it", None),
+    ],
+)
+def test_object_questions(question: str, expected: tuple[str, str] | None) -> None:
+    assert object_question(question) == expected
+
+
+def test_caption_hazards_first_counts_and_rest() -> None:
+    dets = [
+        Det("cup", 0.9, (300, 300, 360, 360)),  # 1.2 % of the view: mentioned
+        Det("person", 0.9, (100, 100, 200, 400)),
+        Det("person", 0.8, (400, 100, 500, 400)),
+        Det("car", 0.7, (500, 200, 640, 300)),
+        Det("book", 0.9, (0, 0, 2, 2)),  # a speck: not mentioned
+    ]
+    said = captions.describe(dets, (480, 640), 70.0)
+    assert said.index("A car") < said.index("Two people") < said.index("A cup")
+    assert "book" not in said and said.count("o'clock") == 4
+
+
+def test_caption_beyond_five_classes_names_the_rest() -> None:
+    labels = ["car", "person", "chair", "cup", "bottle", "laptop", "book"]
+    dets = [Det(label, 0.9, (k * 80, 100, k * 80 + 70, 300)) for k, label in enumerate(labels)]
+    said = captions.describe(dets, (480, 640), 70.0)
+    assert said.endswith("Also a laptop and a book.")
+
+
+def test_referable_renames_a_confusable_sibling_only_when_the_class_is_missing() -> None:
+    dets = [Det("cat", 0.25, (0, 0, 50, 50)), Det("chair", 0.9, (60, 0, 90, 50))]
+    assert [d.label for d in referable(dets, parse_reference("the dog"))] == ["dog"]
+    with_dog = [*dets, Det("dog", 0.5, (100, 0, 150, 50))]
+    assert [d.label for d in referable(with_dog, parse_reference("the dog"))] == ["dog"]
+    assert referable(dets, parse_reference("the bus")) == []
+
+
+def test_ground_image_resolves_colour_and_masks_inside_the_box() -> None:
+    image = _scene()
+    detector = ScriptedDetector(CUPS)
+    finder = ObjectFinder(detector, BoxMasker(segment=None))
+    grounding = ground_image(finder, Frame(image, 0, "f"), parse_reference("the blue cup"), "the blue cup")
+    assert detector.thresholds == [REFER_THRESHOLD]
+    (obj,) = grounding.objects
+    _, xs = np.nonzero(obj.masks[0])
+    assert xs.min() >= 500 and xs.max() < 560 and obj.masks[0][330, 530]
+    plural = ground_image(finder, Frame(image, 0, "f"), parse_reference("the cups"), "the cups")
+    assert len(plural.objects) == 2 and detector.thresholds[-1] == DETECT_THRESHOLD
+
+
+def test_asking_counts_presence_and_unknown_classes() -> None:
+    image = _scene()
+    finder = ObjectFinder(ScriptedDetector(CUPS), BoxMasker(segment=None))
+    count, objects, _ = asking.answer(finder, image, "count", "cups", 70.0)
+    assert count.startswith("Two cups: 11 o'clock") and len(objects) == 2
+    assert asking.answer(finder, image, "present", "dog", 70.0)[0] == "I don't see a dog."
+    assert "can't recognise 'keys'" in asking.answer(finder, image, "present", "keys", 70.0)[0]
+    colour = asking.answer(finder, image, "colour", "the cup on the left", 70.0)[0]
+    assert colour.startswith("The cup looks red")
+
+
+@pytest.fixture(scope="module")
+def lite():  # type: ignore[no-untyped-def]
+    from sa2va_assist.vision.lite.detector import onnx_path
+
+    if not onnx_path().is_file():
+        pytest.skip("the object detector is not prepared here: run `sa2va-assist setup`")
+    from sa2va_assist.vision import load_backend
+
+    return load_backend(Config(), "lite")
+
+
+def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-def]
+    from sa2va_assist.io.sources import read_image
+
+    image = read_image(REPO / "examples" / "coffee.jpg")
+    result = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "segment", "where is my cup"))
+    assert result.answer.startswith("Cup, 12 o'clock") and result.objects[0].label == "cup"
+    assert result.objects[0].masks[0].mean() > 0.1  # the cup fills much of the close-up
+    caption = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "caption", ""))
+    assert "cup" in caption.answer.lower()
+    assert DETECT_THRESHOLD > REFER_THRESHOLD
