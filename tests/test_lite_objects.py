@@ -14,6 +14,7 @@ from sa2va_assist.vision.lite import asking, captions
 from sa2va_assist.vision.lite.masks import BoxMasker
 from sa2va_assist.vision.lite.objects import (
     DETECT_THRESHOLD,
+    FALLBACK_THRESHOLD,
     REFER_THRESHOLD,
     ObjectFinder,
     ground_image,
@@ -105,12 +106,21 @@ def test_ground_image_resolves_colour_and_masks_inside_the_box() -> None:
     detector = ScriptedDetector(CUPS)
     finder = ObjectFinder(detector, BoxMasker(segment=None))
     grounding = ground_image(finder, Frame(image, 0, "f"), parse_reference("the blue cup"), "the blue cup")
-    assert detector.thresholds == [REFER_THRESHOLD]
+    assert detector.thresholds == [FALLBACK_THRESHOLD]
     (obj,) = grounding.objects
     _, xs = np.nonzero(obj.masks[0])
     assert xs.min() >= 500 and xs.max() < 560 and obj.masks[0][330, 530]
     plural = ground_image(finder, Frame(image, 0, "f"), parse_reference("the cups"), "the cups")
-    assert len(plural.objects) == 2 and detector.thresholds[-1] == DETECT_THRESHOLD
+    assert len(plural.objects) == 2
+
+
+def test_weak_detections_count_only_as_a_last_resort_for_one_named_object() -> None:
+    weak = [Det("cup", 0.1, (60, 300, 120, 360)), Det("chair", 0.2, (300, 100, 400, 300))]
+    singular = referable(weak, parse_reference("the cup"))
+    assert [d.label for d in singular] == ["cup"] and singular[0].score < DETECT_THRESHOLD
+    assert referable(weak, parse_reference("the cups")) == []  # counting needs sure detections
+    strong = [*weak, Det("cup", 0.5, (500, 300, 560, 360))]
+    assert [d.score for d in referable(strong, parse_reference("the cup"))] == [0.5]
 
 
 def test_asking_counts_presence_and_unknown_classes() -> None:
@@ -144,4 +154,4 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     assert result.objects[0].masks[0].mean() > 0.1  # the cup fills much of the close-up
     caption = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "caption", ""))
     assert "cup" in caption.answer.lower()
-    assert DETECT_THRESHOLD > REFER_THRESHOLD
+    assert DETECT_THRESHOLD > REFER_THRESHOLD > FALLBACK_THRESHOLD

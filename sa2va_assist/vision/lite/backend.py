@@ -24,7 +24,7 @@ from . import answers, asking
 from .asking import Reply
 from .captions import describe, noticeable
 from .finder import Finder, Found, by_prominence, pick
-from .objects import Grounding, ObjectFinder, build_tracker, ground_image, ground_video
+from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, build_tracker, ground_image, ground_video
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
 from .questions import object_question
@@ -192,7 +192,11 @@ class LiteBackend:
             if res is not None and res.unmatched and not res.missing:
                 return f"I see {answers.a_or_an(name)}, but not {res.unmatched[0]}."
             return answers.not_found(name, ref.plural)
-        said = [self._object_words(obj, with_motion=True) for obj in grounding.objects]
+        said = [
+            ("Possibly: " if obj.score is not None and obj.score < DETECT_THRESHOLD else "")
+            + self._object_words(obj, with_motion=True)
+            for obj in grounding.objects
+        ]
         if ref.plural and len(grounding.objects) > 1:
             said.insert(0, f"{answers.capitalised(answers.number_word(len(grounding.objects)))} {ref.head}.")
         if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:

@@ -27,6 +27,9 @@ DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be mentioned 
 # A class the user names is accepted at a weaker score: they say it is there, and the CPU detector
 # under-scores unusual views (a swan scored 0.27 as "bird").
 REFER_THRESHOLD = 0.15
+# Last resort for one named object that nothing above REFER_THRESHOLD matches: the best weak detection
+# of that class, said with doubt ("Possibly ..."), rather than a flat "I don't see it".
+FALLBACK_THRESHOLD = 0.1
 # Classes the small detector confuses (MODELS.md: "a cat called dog"): when a named class has no
 # detection at all, a detection of a sibling stands in for it, under the name the user used.
 CONFUSABLE = (
@@ -78,7 +81,7 @@ class ObjectFinder:
     def found(self, image: np.ndarray, ref: Reference | None = None) -> list[Found]:
         """Detections with masks, as ``Found`` records: all of them, or those ``ref`` can mean."""
         detections = (
-            self.detect(image) if ref is None else referable(self.detect(image, threshold_for(ref)), ref)
+            self.detect(image) if ref is None else referable(self.detect(image, FALLBACK_THRESHOLD), ref)
         )
         return [Found(d.label, self.mask(image, d.box, d.label), d.score, d.box) for d in detections]
 
@@ -111,15 +114,23 @@ def threshold_for(ref: Reference) -> float:
 
 
 def referable(detections: Sequence[Any], ref: Reference) -> list[Any]:
-    """The detections ``ref`` can mean (its classes, its relation's, its parts'), with a confusable
-    sibling renamed to a named class when that class itself was not detected."""
-    labels = wanted_labels(ref)
-    kept = [d for d in detections if d.label in labels]
+    """The detections ``ref`` can mean (its classes, its relation's, its parts') scoring at least
+    ``threshold_for(ref)``. For a singular phrase, a named class with none gets a confusable sibling
+    renamed to it, else its weak detections down to ``FALLBACK_THRESHOLD`` (callers say those with
+    doubt: their score stays under ``DETECT_THRESHOLD``)."""
+    labels, threshold = wanted_labels(ref), threshold_for(ref)
+    kept = [d for d in detections if d.label in labels and d.score >= threshold]
     for name in ref.classes:
         if any(d.label == name for d in kept):
             continue
         group = next((g for g in CONFUSABLE if name in g), frozenset())
-        kept += [replace(d, label=name) for d in detections if d.label in group and d.label not in labels]
+        kept += [
+            replace(d, label=name)
+            for d in detections
+            if d.label in group and d.label not in labels and d.score >= threshold
+        ]
+        if not ref.plural and not any(d.label == name for d in kept):
+            kept += [d for d in detections if d.label == name and d.score >= FALLBACK_THRESHOLD]
     return kept
 
 
@@ -139,7 +150,7 @@ def _objects(
 def ground_image(finder: ObjectFinder, frame: Frame, ref: Reference, phrase: str) -> Grounding:
     """Resolve ``ref`` among one frame's detections and mask the chosen ones."""
     image = frame.image
-    detections = referable(finder.detect(image, threshold_for(ref)), ref)
+    detections = referable(finder.detect(image, FALLBACK_THRESHOLD), ref)
     candidates = [Candidate(d.label, d.box, d.score) for d in detections]
     resolution = resolve(ref, candidates, image)
     tracks = [
