@@ -155,3 +155,44 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     caption = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "caption", ""))
     assert "cup" in caption.answer.lower()
     assert DETECT_THRESHOLD > REFER_THRESHOLD > FALLBACK_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("phrase", "moving"),
+    [
+        ("the man running", True),
+        ("the small car driving down the street", True),
+        ("the person riding the black scooter", True),
+        ("the black swan", False),
+        ("the cup on the table", False),
+    ],
+)
+def test_phrases_that_say_their_referent_moves(phrase: str, moving: bool) -> None:
+    from sa2va_assist.vision.lite.objects import mentions_motion
+
+    assert mentions_motion(parse_reference(phrase)) is moving
+
+
+def _textured(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.integers(0, 255, (*shape, 3), dtype=np.uint8), (0, 0), 3)
+
+
+def test_box_motion_and_the_moving_candidate_preferred() -> None:
+    from sa2va_assist.vision.lite.finder import Found
+    from sa2va_assist.vision.lite.objects import box_motion, prefer_moving
+
+    background, square = _textured(1, (240, 320)), _textured(2, (60, 60))
+    first, later = background.copy(), background.copy()
+    first[100:160, 40:100] = square
+    later[100:160, 46:106] = square  # moved 6 px right in one frame
+    boxes = [(200, 100, 260, 160), (40, 100, 100, 160)]  # still square, moving square
+    motion = box_motion(first, later, boxes, gap=1)
+    assert motion[0] < 1.0 and 4.5 < motion[1] < 7.5
+    empty = np.zeros((240, 320), bool)
+    cands = [Found("person", empty, 0.9, boxes[0]), Found("person", empty, 0.3, boxes[1])]
+    running = parse_reference("the man running")
+    assert prefer_moving([0], cands, running, motion) == [1]
+    assert prefer_moving([0], cands, running, [0.1, 0.15]) == [0]  # nobody clearly moves: keep the pick

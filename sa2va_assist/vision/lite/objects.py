@@ -8,6 +8,7 @@ them) and only candidates of the classes the phrase can mean are masked there.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -164,6 +165,50 @@ def ground_image(finder: ObjectFinder, frame: Frame, ref: Reference, phrase: str
     return Grounding(_objects(phrase, ref, tracks), resolution, 0, [d.box for d in detections])
 
 
+# Words that say the referent moves ("the man running", "the car driving down the street", "the person
+# riding the scooter"): on video the moving candidate of the class is then preferred.
+_MOVING = re.compile(r"\b(\w+ing|moving|walks?|runs?|rides?|drives?)\b")
+MOVING_MIN_PX = 1.0  # least motion (pixels per frame at full size, camera motion removed) that counts
+MOVING_MARGIN = 2.0  # the moving candidate replaces the resolver's pick when it moves this many times more
+MOTION_GAP = 1  # frames between the two images motion is measured on (DIS loses large jumps)
+
+
+def mentions_motion(ref: Reference) -> bool:
+    """Whether the phrase says its referent moves (an action word after the noun, or riding)."""
+    riding = ref.relation is not None and ref.relation.kind == "riding"
+    return riding or bool(_MOVING.search(ref.ignored))
+
+
+def box_motion(first: np.ndarray, later: np.ndarray, boxes: Sequence[Sequence[int]], gap: int) -> list[float]:
+    """Per box, pixels per frame its content moved between two (H, W, 3) RGB frames ``gap`` frames
+    apart, relative to the whole frame's median motion (so a panning camera does not count)."""
+    import cv2
+
+    half = [cv2.resize(f, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) for f in (first, later)]
+    small = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in half]
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(small[0], small[1], None)
+    background = np.median(flow.reshape(-1, 2), axis=0)
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        region = flow[y0 // 2 : max(y0 // 2 + 1, y1 // 2), x0 // 2 : max(x0 // 2 + 1, x1 // 2)].reshape(-1, 2)
+        moved = np.median(region, axis=0) - background if region.size else np.zeros(2)
+        out.append(float(np.hypot(*moved)) * 2.0 / max(gap, 1))
+    return out
+
+
+def prefer_moving(
+    chosen: list[int], cands: Sequence[Found], ref: Reference, motion: Sequence[float]
+) -> list[int]:
+    """``chosen`` with its first pick replaced by the clearly most moving candidate of the head's class."""
+    same = [i for i, c in enumerate(cands) if c.label in ref.classes]
+    if not chosen or not same:
+        return chosen
+    best = max(same, key=lambda i: motion[i])
+    if motion[best] >= MOVING_MIN_PX and motion[best] >= MOVING_MARGIN * motion[chosen[0]]:
+        return [best, *[i for i in chosen[1:] if i != best]]
+    return chosen
+
+
 def ground_video(
     finder: ObjectFinder, tracker: MaskTracker, frames: Sequence[Frame], ref: Reference, phrase: str
 ) -> Grounding:
@@ -179,7 +224,13 @@ def ground_video(
         if resolution.chosen or "resolution" not in seen:
             seen["resolution"], seen["frame"] = resolution, seen["index"]
             seen["boxes"] = [c.box for c in cands]
-        return list(resolution.chosen)
+        chosen = list(resolution.chosen)
+        if chosen and mentions_motion(ref) and len(frames) > 1:
+            i = seen["index"]
+            later = min(i + MOTION_GAP, len(frames) - 1) if i + 1 < len(frames) else max(i - MOTION_GAP, 0)
+            motion = box_motion(frames[i].image, frames[later].image, [c.box for c in cands], abs(later - i))
+            chosen = prefer_moving(chosen, cands, ref, motion)
+        return chosen
 
     result = tracker.track([f.image for f in frames], detect, select)
     finder.timings_ms["track_ms"] = result.tracking_ms_per_frame() * result.n_frames
