@@ -186,7 +186,7 @@ def box_motion(first: np.ndarray, later: np.ndarray, boxes: Sequence[Sequence[in
 
     half = [cv2.resize(f, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) for f in (first, later)]
     small = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in half]
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(small[0], small[1], None)
+    flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(small[0], small[1], None)
     background = np.median(flow.reshape(-1, 2), axis=0)
     out = []
     for x0, y0, x1, y1 in boxes:
