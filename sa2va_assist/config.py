@@ -48,6 +48,8 @@ class LiteConfig:
     threads: int = 2  # CPU threads for the ONNX/TFLite models
     detect_threshold: float = 0.3  # object detector score (0..1) needed to mention or choose an object
     keyframe_every: int = 8  # video: frames between object-detector runs; masks follow by optical flow
+    sam2_checkpoint: str | None = None  # a SAM2 .pt: video masks propagate with SAM2 instead (slow on CPU)
+    sam2_config: str = "configs/sam2.1/sam2.1_hiera_t.yaml"  # the sam2 package's config for that checkpoint
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,17 @@ def test_box_motion_and_the_moving_candidate_preferred() -> None:
     running = parse_reference("the man running")
     assert prefer_moving([0], cands, running, motion) == [1]
     assert prefer_moving([0], cands, running, [0.1, 0.15]) == [0]  # nobody clearly moves: keep the pick
+
+
+def test_tracker_choice_follows_the_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from sa2va_assist.errors import ModelError
+    from sa2va_assist.vision.lite.objects import build_tracker
+    from sa2va_assist.vision.lite.tracking import MaskTracker
+
+    lite = Config().lite
+    tracker = build_tracker(replace(lite, keyframe_every=5))
+    assert isinstance(tracker, MaskTracker) and tracker.options.keyframe_every == 5
+    with pytest.raises(ModelError, match="no SAM2 checkpoint"):
+        build_tracker(replace(lite, sam2_checkpoint=str(tmp_path / "missing.pt")))

@@ -51,7 +51,7 @@ class LiteBackend:
         self.reader = reader
         self.config = config or Config()
         self.objects = objects  # the 80-class detector + masker; None: people and text only
-        self.tracker = build_tracker(self.config.lite.keyframe_every) if objects is not None else None
+        self.tracker = build_tracker(self.config.lite) if objects is not None else None
 
     def run(self, request: VisionRequest) -> VisionResult:
         """Answer ``request`` (any of the five tasks). Raises ``InputError`` (no frames, nothing to

@@ -12,17 +12,18 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from ...config import LiteConfig
 from ...spatial import COCO_CLASSES
 from ...types import Frame, GroundedObject
 from .finder import Found
 from .masks import BoxMasker
 from .referring import Reference
 from .resolving import Candidate, Resolution, resolve
-from .tracking import MaskTracker, TrackerOptions
+from .tracking import Detect, MaskTracker, Select, TrackerOptions, TrackResult
 
 DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be mentioned unasked
 # A class the user names is accepted at a weaker score: they say it is there, and the CPU detector
@@ -186,7 +187,7 @@ def box_motion(first: np.ndarray, later: np.ndarray, boxes: Sequence[Sequence[in
 
     half = [cv2.resize(f, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) for f in (first, later)]
     small = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in half]
-    flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(small[0], small[1], None)
+    flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(small[0], small[1], None)  # type: ignore[call-overload]
     background = np.median(flow.reshape(-1, 2), axis=0)
     out = []
     for x0, y0, x1, y1 in boxes:
@@ -210,7 +211,7 @@ def prefer_moving(
 
 
 def ground_video(
-    finder: ObjectFinder, tracker: MaskTracker, frames: Sequence[Frame], ref: Reference, phrase: str
+    finder: ObjectFinder, tracker: Tracker, frames: Sequence[Frame], ref: Reference, phrase: str
 ) -> Grounding:
     """Choose the referent on the first keyframe where it resolves, then follow it with masks."""
     seen: dict[str, Any] = {}
@@ -240,6 +241,18 @@ def ground_video(
     )
 
 
-def build_tracker(keyframe_every: int) -> MaskTracker:
-    """The mask tracker with the configured detector schedule (other options: measured defaults)."""
-    return MaskTracker(TrackerOptions(keyframe_every=keyframe_every))
+class Tracker(Protocol):
+    """Follows the targets ``select`` picks among ``detect``'s candidates through ``frames``:
+    ``MaskTracker`` (optical flow, real time) or ``Sam2Tracker`` (SAM2, when a checkpoint is set)."""
+
+    def track(self, frames: Sequence[np.ndarray], detect: Detect, select: Select) -> TrackResult: ...
+
+
+def build_tracker(config: LiteConfig) -> Tracker:
+    """SAM2 propagation when ``config.sam2_checkpoint`` names a checkpoint, else the optical-flow mask
+    tracker with the configured detector schedule (its other options are the measured defaults)."""
+    if config.sam2_checkpoint:
+        from .sam2_track import load_sam2_tracker
+
+        return load_sam2_tracker(config.sam2_config, config.sam2_checkpoint)
+    return MaskTracker(TrackerOptions(keyframe_every=config.keyframe_every))
