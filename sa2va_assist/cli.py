@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="write eval.json (and overlays of the worst items) to this folder")
     _common(ev)
 
+    tr = sub.add_parser("transcribe", help="speech to text for audio files (offline Whisper)")
+    tr.add_argument("audio", nargs="+", help="WAV or FLAC files (any rate, mono or stereo)")
+    tr.add_argument("--model", default="base", help="base (default), tiny.en, or a .pt checkpoint path")
+    tr.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    _common(tr)
+
     models = sub.add_parser("models", help="list the Sa2VA models the sa2va backend knows")
     _common(models)
     return parser
@@ -84,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_setup(system=not args.no_system)
         if args.command == "eval":
             return cmd_eval(args)
+        if args.command == "transcribe":
+            return cmd_transcribe(args)
         if args.command == "models":
             return cmd_models()
         raise ConfigError(f"unknown command {args.command}")
@@ -183,6 +191,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if doc["n_items"] and doc["n_failed"] == doc["n_items"]:
         raise AssistError(f"every {args.suite} item failed (first: {doc['items'][0]['error']})")
     return 0
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    """Each file's transcript; a bad file is reported on stderr and skipped (exit 2 at the end)."""
+    from .audio.stt import load_stt
+    from .audio.wav import read_audio
+
+    stt = load_stt(args.model)
+    failed = 0
+    for path in args.audio:
+        try:
+            audio, rate = read_audio(path)
+            transcript = stt.transcribe(audio)
+        except AssistError as err:
+            failed += 1
+            print(f"error: {err.one_line()}", file=sys.stderr)
+            continue
+        if args.json:
+            row = {
+                "audio": path,
+                "text": transcript.text,
+                "language": transcript.language,
+                "duration_s": round(len(audio) / rate, 3),
+                "seconds": round(transcript.seconds, 3),
+            }
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{path}: {transcript.text}" if len(args.audio) > 1 else transcript.text)
+    return 2 if failed else 0
 
 
 def cmd_models() -> int:

@@ -25,7 +25,8 @@ class AssistError(Exception):
     def one_line(self) -> str:
         """The problem and the fix on one line, as the CLI prints it."""
         text = self.message.rstrip(".")
-        return f"{text}. {self.hint}" if self.hint else f"{text}."
+        hint = self.hint[:1].upper() + self.hint[1:]
+        return f"{text}. {hint}" if hint else f"{text}."
 
 
 class InputError(AssistError):
