@@ -1,4 +1,4 @@
-"""The lite backend with its real models (PP-OCRv4 ONNX, MediaPipe), loaded once for the module.
+"""The lite backend with its real models (PP-OCRv6 ONNX, MediaPipe), loaded once for the module.
 
 Inputs are the repository's example photos and text rendered here with OpenCV. The refseg check uses
 ../shared/data and is skipped where that is absent.
@@ -23,7 +23,7 @@ from sa2va_assist.vision.lite.finder import pick
 from tests.conftest import REPO, SHARED_DATA
 
 pytest.importorskip("mediapipe", reason="the lite backend's person models ship in mediapipe")
-pytest.importorskip("rapidocr_onnxruntime", reason="the lite backend's text models ship in rapidocr")
+pytest.importorskip("rapidocr", reason="the lite backend's text models ship in rapidocr")
 
 
 @pytest.fixture(scope="module")

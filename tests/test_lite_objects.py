@@ -210,3 +210,26 @@ def test_tracker_choice_follows_the_config(tmp_path) -> None:  # type: ignore[no
     assert isinstance(tracker, MaskTracker) and tracker.options.keyframe_every == 5
     with pytest.raises(ModelError, match="no SAM2 checkpoint"):
         build_tracker(replace(lite, sam2_checkpoint=str(tmp_path / "missing.pt")))
+
+
+class ScriptedOcr:
+    """An OCR engine (TextReader's call) that returns the same lines for every image."""
+
+    def __init__(self, lines: list[tuple[str, int]]) -> None:
+        self.lines = lines  # (text, top y) each
+
+    def __call__(self, bgr: np.ndarray) -> tuple[list[list[object]], None]:
+        quads = [
+            np.array([[10, y], [200, y], [200, y + 20], [10, y + 20]], np.float32) for _, y in self.lines
+        ]
+        return [[q, text, 0.99] for q, (text, _) in zip(quads, self.lines, strict=True)], None
+
+
+def test_text_lines_keep_repeats_within_a_frame_but_not_across_frames() -> None:
+    from sa2va_assist.vision.lite.ocr import TextReader
+    from sa2va_assist.vision.lite.scene import Scene
+
+    reader = TextReader(ScriptedOcr([("Card Savings", 100), ("3.79", 140), ("Card Savings", 180)]), 0.5)
+    frames = [Frame(np.full((480, 640, 3), 255, np.uint8), i, f"{i}") for i in range(2)]
+    lines = Scene(frames, people=None, reader=reader).text_lines()  # type: ignore[arg-type]
+    assert [line.text for line in lines] == ["Card Savings", "3.79", "Card Savings"]  # 2nd frame adds none

@@ -1,4 +1,4 @@
-"""``load(config)``: build the lite backend's models once. The heavy packages (rapidocr-onnxruntime,
+"""``load(config)``: build the lite backend's models once. The heavy packages (rapidocr,
 mediapipe) are imported here and nowhere at module import time, so choosing another backend never
 needs them.
 """
@@ -14,14 +14,14 @@ from .backend import LiteBackend
 from .objects import ObjectFinder
 
 _PIP = {
-    "rapidocr_onnxruntime": "rapidocr-onnxruntime==1.4.4 onnxruntime",
+    "rapidocr": "rapidocr==3.10.0 onnxruntime",
     "onnxruntime": "onnxruntime",
     "mediapipe": "mediapipe==0.10.21",
 }
 
 
 def load(config: Config) -> LiteBackend:
-    """The ready ``LiteBackend``: PP-OCRv4 ONNX sessions and MediaPipe graphs, built once.
+    """The ready ``LiteBackend``: PP-OCRv6 ONNX sessions and MediaPipe graphs, built once.
 
     Raises ``DependencyError`` when a package (or a system library it loads) is missing, naming the
     install command, and ``ModelError`` when a shipped model cannot be built.
@@ -32,11 +32,9 @@ def load(config: Config) -> LiteBackend:
     try:
         reader = load_reader(config.lite)
     except ImportError as err:
-        raise _missing("rapidocr_onnxruntime", "reading text", err) from err
+        raise _missing("rapidocr", "reading text", err) from err
     except Exception as err:
-        raise _broken(
-            "PP-OCRv4 text models (rapidocr-onnxruntime)", _PIP["rapidocr_onnxruntime"], err
-        ) from err
+        raise _broken("PP-OCRv6 text models (rapidocr)", _PIP["rapidocr"], err) from err
     try:
         people = load_person_finder(config.lite)
     except ImportError as err:

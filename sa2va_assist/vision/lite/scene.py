@@ -71,15 +71,15 @@ class Scene:
         return self._text
 
     def text_lines(self) -> list[TextLine]:
-        """Distinct lines over the frames read, in reading order of the frame each first appears in."""
+        """Every line of the first frame read, in reading order, then the lines of later frames that
+        no earlier frame had (a line repeated within one frame, like a receipt's "Card Savings", is
+        kept: it is read out as often as it is printed)."""
         seen: set[str] = set()
         lines = []
         for regions in self.text():
-            for region in regions:
-                key = region.line.text.casefold()
-                if key not in seen:
-                    seen.add(key)
-                    lines.append(region.line)
+            keys = [region.line.text.casefold() for region in regions]
+            lines += [region.line for region, key in zip(regions, keys, strict=True) if key not in seen]
+            seen.update(keys)
         return lines
 
     def text_found(self) -> list[list[Found]]:
