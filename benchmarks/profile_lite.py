@@ -56,7 +56,7 @@ def main() -> int:
     frames = [f.image for f in load_frames(args.video, 10**6, 10**6)[1]] if args.video else _pan()
     finder: ObjectFinder = backend.objects  # type: ignore[attr-defined]
     ref = parse_reference(args.expression)
-    tracker = build_tracker(Config().lite.keyframe_every)
+    tracker = build_tracker(Config().lite)
     seen: dict[str, np.ndarray] = {}
 
     def detect(index: int, image: np.ndarray):  # type: ignore[no-untyped-def]
