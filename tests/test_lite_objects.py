@@ -233,3 +233,41 @@ def test_text_lines_keep_repeats_within_a_frame_but_not_across_frames() -> None:
     frames = [Frame(np.full((480, 640, 3), 255, np.uint8), i, f"{i}") for i in range(2)]
     lines = Scene(frames, people=None, reader=reader).text_lines()  # type: ignore[arg-type]
     assert [line.text for line in lines] == ["Card Savings", "3.79", "Card Savings"]  # 2nd frame adds none
+
+
+class LineOcr(ScriptedOcr):
+    """ScriptedOcr that can also read a whole image as one line, and records which path ran."""
+
+    def __init__(self) -> None:
+        super().__init__([("detected", 10)])
+        self.whole: list[tuple[int, int]] = []
+
+    def read_line(self, bgr: np.ndarray) -> tuple[str, float]:
+        self.whole.append(bgr.shape[:2])
+        return "PACIFIC", 0.97
+
+
+def test_a_short_image_is_read_whole_as_one_line() -> None:
+    from sa2va_assist.vision.lite.ocr import LINE_MAX_HEIGHT_PX, TextReader
+
+    engine = LineOcr()
+    reader = TextReader(engine, 0.5)
+    (word,) = reader.read(np.full((26, 58, 3), 200, np.uint8))
+    assert word.line.text == "PACIFIC" and word.line.box == (0, 0, 58, 26) and engine.whole == [(26, 58)]
+    tall = reader.read(np.full((LINE_MAX_HEIGHT_PX + 1, 300, 3), 200, np.uint8))
+    assert [r.line.text for r in tall] == ["detected"] and len(engine.whole) == 1
+
+
+def test_real_recogniser_reads_a_small_word_crop() -> None:
+    import cv2
+
+    from sa2va_assist.vision.lite.ocr import load_reader
+
+    crop = np.full((28, 120, 3), 255, np.uint8)
+    cv2.putText(crop, "HOTEL", (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.75, (0, 0, 0), 2)
+    reader = load_reader(Config().lite)
+    (line,) = reader.read(crop)
+    assert line.line.text == "HOTEL" and line.line.confidence > 0.8
+    page = np.full((200, 400, 3), 255, np.uint8)  # a later full read must still detect (engine state)
+    cv2.putText(page, "EXIT", (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
+    assert [r.line.text for r in reader.read(page)] == ["EXIT"]

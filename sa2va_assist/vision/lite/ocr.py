@@ -34,6 +34,9 @@ MAX_UPSCALE = 2.0  # ...by at most this factor
 # A line of a single letter or digit must be read at least this surely: a cup's round rim came back as
 # "O" at 0.57, while rendered one-letter signs ("P" on blue, "5", "A") read at 0.97-1.0.
 SINGLE_CHAR_MIN_CONFIDENCE = 0.8
+# An image this short (pixels) and at least as wide as tall is one line of text (a cropped word or
+# label): the detector has no room to find it, so it is read whole by the recogniser.
+LINE_MAX_HEIGHT_PX = 64
 SAME_LINE_OVERLAP = 0.5  # boxes share a line when their vertical overlap is this share of the smaller
 
 
@@ -61,6 +64,12 @@ class TextReader:
         """Text lines in ``image`` ((H, W, 3) uint8 RGB) in reading order; ``frame`` is copied into
         every ``TextLine``."""
         h, w = image.shape[:2]
+        if h <= LINE_MAX_HEIGHT_PX and w >= h and hasattr(self.engine, "read_line"):
+            text, score = self.engine.read_line(np.ascontiguousarray(image[..., ::-1]))
+            text = " ".join(text.split())
+            if text and score >= self.min_confidence:
+                quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+                return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)]
         scale = min(MAX_UPSCALE, MIN_LONG_SIDE_PX / max(h, w, 1))
         bgr = np.ascontiguousarray(image[..., ::-1])  # rapidocr wants BGR arrays
         if scale > 1.0:
@@ -128,12 +137,20 @@ class Ppocr:
         self.engine = engine
 
     def __call__(self, bgr: np.ndarray) -> tuple[list[list[Any]] | None, None]:
-        out = self.engine(bgr)
+        # Flags given every time: rapidocr 3 keeps the previous call's (read_line turns detection off).
+        out = self.engine(bgr, use_det=True, use_cls=True, use_rec=True)
         if out.boxes is None or out.txts is None or out.scores is None:
             return None, None
         return [
             [quad, text, score] for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=False)
         ], None
+
+    def read_line(self, bgr: np.ndarray) -> tuple[str, float]:
+        """The whole image read as one line by the recogniser alone: (text, confidence 0..1)."""
+        out = self.engine(bgr, use_det=False, use_cls=False, use_rec=True)
+        if not out.txts:
+            return "", 0.0
+        return str(out.txts[0]), float(out.scores[0])
 
 
 def load_reader(config: LiteConfig) -> TextReader:
