@@ -271,3 +271,18 @@ def test_real_recogniser_reads_a_small_word_crop() -> None:
     page = np.full((200, 400, 3), 255, np.uint8)  # a later full read must still detect (engine state)
     cv2.putText(page, "EXIT", (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
     assert [r.line.text for r in reader.read(page)] == ["EXIT"]
+
+
+def test_who_is_near_counts_people_by_distance_only() -> None:
+    image = np.full((480, 640, 3), 120, np.uint8)
+    close = Det("person", 0.9, (250, 20, 390, 470))  # fills the height: about 1.4 m away at 70 degrees
+    far = Det("person", 0.9, (40, 200, 70, 260))  # 60 px tall: well beyond 3 m
+    finder = ObjectFinder(ScriptedDetector([close, far]), BoxMasker(segment=None))
+    assert object_question("Who is near me?") == ("near", "")
+    said, objects, _ = asking.answer(finder, image, "near", "", 70.0)
+    assert said.startswith("One person near you: 12 o'clock") and len(objects) == 1
+    nobody = ObjectFinder(ScriptedDetector([far]), BoxMasker(segment=None))
+    assert (
+        asking.answer(nobody, image, "near", "", 70.0)[0]
+        == "No one within about 3 metres. One person farther away."
+    )

@@ -94,8 +94,13 @@ def unknown_class(name: str) -> str:
     return f"I can't recognise '{name}' offline yet; {CAPABILITIES}"
 
 
-def cannot_answer() -> str:
-    return f"I can't answer that offline yet; {CAPABILITIES}"
+OBJECT_CAPABILITIES = "I can find and count 80 kinds of everyday object, say where they are, and read text."
+
+
+def cannot_answer(objects: bool = False) -> str:
+    """The honest answer to a question the lite backend has no way to answer; ``objects``: whether
+    the object detector is loaded (it widens what can be offered instead)."""
+    return f"I can't answer that offline yet; {OBJECT_CAPABILITIES if objects else CAPABILITIES}"
 
 
 def a_or_an(noun: str) -> str:

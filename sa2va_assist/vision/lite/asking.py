@@ -18,6 +18,7 @@ from .referring import describe_unknown, parse_reference, spoken_plural
 AHEAD_HOURS = (11, 12, 1)  # clock hours counted as "in front"
 Reply = tuple[str, list[GroundedObject], list[TextLine]]  # answer, objects, text lines
 COLOUR_MIN_SHARE = 0.25  # a colour is named when at least this share of the object's pixels has it
+NEAR_M = 3.0  # "who is near": people estimated closer than this many metres
 
 
 def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_deg: float) -> Reply:
@@ -29,6 +30,8 @@ def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_
         ]
         said = describe(ahead, shape, fov_deg)
         return (f"Ahead: {said}" if said else "Nothing I recognise straight ahead."), [], []
+    if kind == "near":
+        return _near(finder, image, fov_deg)
     ref = parse_reference(phrase)
     if not ref.classes and ref.unknown:
         return describe_unknown(ref.unknown, COCO_CLASSES), [], []
@@ -64,3 +67,25 @@ def _hour(box: tuple[int, int, int, int], shape: tuple[int, int], fov_deg: float
     mask = np.zeros(shape, bool)
     mask[box[1] : box[3], box[0] : box[2]] = True
     return locate(mask, None, fov_deg).clock_hour
+
+
+def _near(finder: ObjectFinder, image: np.ndarray, fov_deg: float) -> Reply:
+    """People within ``NEAR_M``, nearest first, by position only (never personal traits)."""
+    people = [d for d in finder.detect(image) if d.label == "person"]
+    objects = [
+        GroundedObject("person", finder.mask(image, d.box, "person")[None], "person", d.score) for d in people
+    ]
+    placed = [(locate(o.masks[0], "person", fov_deg), o) for o in objects]
+    near = sorted(
+        ((p, o) for p, o in placed if p.distance_m is not None and p.distance_m < NEAR_M),
+        key=lambda po: po[0].distance_m or 0.0,
+    )
+    if not near:
+        farther = f" {answers.capitalised(answers.count_people(len(people)))} farther away." if people else ""
+        return f"No one within about {NEAR_M:.0f} metres.{farther}", objects, []
+    places = "; ".join(answers.where(p) for p, _ in near)
+    return (
+        f"{answers.capitalised(answers.count_people(len(near)))} near you: {places}.",
+        [o for _, o in near],
+        [],
+    )

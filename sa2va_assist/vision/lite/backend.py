@@ -167,7 +167,7 @@ class LiteBackend:
             if intent == "count_people":
                 return summary or "I don't see any people.", everyone, []
             return (f"Yes. {summary}" if summary else "No, I don't see anyone."), everyone, []
-        return answers.cannot_answer(), [], []
+        return answers.cannot_answer(self.objects is not None), [], []
 
     # --- objects and their words ---------------------------------------------------------------------
 

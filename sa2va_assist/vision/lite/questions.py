@@ -22,6 +22,13 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("colour", re.compile(r"^what colou?r (?:is|are) (?P<x>.+?)$")),
     ("where", re.compile(r"^where(?:'s| is| are) (?P<x>.+?)$")),
     ("ahead", re.compile(r"^what(?:'s| is) (?:in front of me|ahead|in front)$")),
+    (
+        "near",
+        re.compile(
+            r"^(?:who(?:'s| is)|is (?:any|some)(?:one|body)|are there (?:any )?people) "
+            r"(?:near|close|nearby|around)(?: (?:to )?(?:me|by|here))?$"
+        ),
+    ),
 )
 
 
