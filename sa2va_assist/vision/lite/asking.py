@@ -11,7 +11,7 @@ from ...types import Frame, GroundedObject, TextLine
 from . import answers
 from .captions import describe, noticeable
 from .colours import colour_shares
-from .finder import box_of
+from .finder import box_mask, box_of
 from .objects import DETECT_THRESHOLD, ObjectFinder, ground_image, referable
 from .referring import describe_unknown, parse_reference, spoken_plural
 
@@ -64,9 +64,7 @@ def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_
 
 
 def _hour(box: tuple[int, int, int, int], shape: tuple[int, int], fov_deg: float) -> int | None:
-    mask = np.zeros(shape, bool)
-    mask[box[1] : box[3], box[0] : box[2]] = True
-    return locate(mask, None, fov_deg).clock_hour
+    return locate(box_mask(shape, box), None, fov_deg).clock_hour
 
 
 def _near(finder: ObjectFinder, image: np.ndarray, fov_deg: float) -> Reply:

@@ -23,7 +23,7 @@ from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, Visi
 from . import answers, asking
 from .asking import Reply
 from .captions import describe, noticeable
-from .finder import Finder, Found, by_prominence, pick
+from .finder import Finder, Found, box_mask, by_prominence, pick
 from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, build_tracker, ground_image, ground_video
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
@@ -200,13 +200,10 @@ class LiteBackend:
         if ref.plural and len(grounding.objects) > 1:
             said.insert(0, f"{answers.capitalised(answers.number_word(len(grounding.objects)))} {ref.head}.")
         if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:
-            h, w = scene.shape
-            hours = []
-            for i in res.alike:
-                box = np.zeros((h, w), bool)
-                x0, y0, x1, y1 = grounding.boxes[i]
-                box[y0:y1, x0:x1] = True
-                hours.append(f"one at {self._locate(box, None).clock_hour} o'clock")
+            hours = [
+                f"one at {self._locate(box_mask(scene.shape, grounding.boxes[i]), None).clock_hour} o'clock"
+                for i in res.alike
+            ]
             count = answers.number_word(len(res.alike))
             said.append(f"{answers.capitalised(count)} {spoken_plural(name)}: {', '.join(hours)}. Which one?")
         return " ".join(said)

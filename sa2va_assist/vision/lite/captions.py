@@ -12,10 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ...spatial import Position, locate
 from . import answers
+from .finder import box_mask
 from .referring import spoken_plural
 
 MIN_AREA_SHARE = 0.01  # box area / frame area an object needs to be mentioned unasked
@@ -23,13 +22,6 @@ MAX_CLASSES = 5  # classes described before the rest are only named
 MAX_PLACED = 3  # instances of one class given a position
 # Moving things that matter to someone walking: said first (ACCESSIBILITY.md: hazards first).
 HAZARDS = ("car", "bus", "truck", "motorcycle", "bicycle", "train")
-
-
-def _box_mask(shape: tuple[int, int], box: Sequence[int]) -> np.ndarray:
-    mask = np.zeros(shape, bool)
-    x0, y0, x1, y1 = (int(v) for v in box)
-    mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
-    return mask
 
 
 def noticeable(detections: Sequence[Any], shape: tuple[int, int]) -> list[Any]:
@@ -54,7 +46,7 @@ def describe(detections: Sequence[Any], shape: tuple[int, int], fov_deg: float) 
     chair." Empty string when nothing noticeable was detected."""
     groups: dict[str, list[Position]] = defaultdict(list)
     for d in noticeable(detections, shape):
-        groups[d.label].append(locate(_box_mask(shape, d.box), d.label, fov_deg))
+        groups[d.label].append(locate(box_mask(shape, d.box), d.label, fov_deg))
     ordered = sorted(groups.items(), key=lambda kv: _order(*kv))
     sentences = []
     for label, positions in ordered[:MAX_CLASSES]:

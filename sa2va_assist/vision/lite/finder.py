@@ -55,6 +55,15 @@ def box_of(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
+def box_mask(shape: tuple[int, int], box: Sequence[int]) -> np.ndarray:
+    """(H, W) bool mask that is True inside ``box`` (x0, y0, x1, y1 pixels, x1/y1 exclusive), clipped
+    to the frame: where a box-only object is, for ``spatial.locate``."""
+    mask = np.zeros(shape, bool)
+    x0, y0, x1, y1 = (int(v) for v in box)
+    mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
+    return mask
+
+
 def by_prominence(found: Sequence[Found]) -> list[Found]:
     """Largest mask first (nearest, for objects of one class); ties broken by score."""
     return sorted(found, key=lambda f: (f.area, f.score), reverse=True)
