@@ -90,23 +90,19 @@ def score_refvos(item: Item, ctx: Context) -> dict[str, Any]:
     shape = _hw(frames[0].image)
     pred = _union(result, len(frames), shape)
     js, fs = [], []
-    worst: tuple[float, int] | None = None
-    truths = []
+    worst: tuple[float, int, np.ndarray] | None = None  # J, frame position, truth mask of the weakest frame
     for k, frame in enumerate(frames):
         if frame.name not in truth_files:
             continue  # frames without an annotation are not scored
         truth = _truth_mask(truth_files[frame.name], shape)
-        truths.append(truth)
         js.append(m.jaccard(pred[k], truth))
         fs.append(m.boundary_f(pred[k], truth))
         if worst is None or js[-1] < worst[0]:
-            worst = (js[-1], k)
-    if not js:
+            worst = (js[-1], k, truth)
+    if worst is None:
         raise InputError(f"no annotation matches a frame of {item.path.name}", "Name masks like the frames.")
-    if worst is not None:
-        k = worst[1]
-        truth_k = _truth_mask(truth_files[frames[k].name], shape)
-        ctx.worst.append(Worst(worst[0], f"{item.id}/{frames[k].name}", frames[k].image, pred[k], truth_k))
+    score, k, truth = worst
+    ctx.worst.append(Worst(score, f"{item.id}/{frames[k].name}", frames[k].image, pred[k], truth))
     j, f = float(np.mean(js)), float(np.mean(fs))
     return {
         "id": item.id,
