@@ -286,3 +286,15 @@ def test_who_is_near_counts_people_by_distance_only() -> None:
         asking.answer(nobody, image, "near", "", 70.0)[0]
         == "No one within about 3 metres. One person farther away."
     )
+
+
+def test_grounded_caption_detects_the_newest_frame_once() -> None:
+    from sa2va_assist.vision.lite.backend import LiteBackend
+    from sa2va_assist.vision.lite.ocr import TextReader
+
+    detector = ScriptedDetector(CUPS)
+    objects = ObjectFinder(detector, BoxMasker(segment=None))
+    lite = LiteBackend(None, TextReader(ScriptedOcr([]), 0.5), Config(), objects=objects)  # type: ignore[arg-type]
+    result = lite.run(VisionRequest((Frame(_scene(), 0, "f"),), "gcg", ""))
+    assert result.answer.startswith("Two cups:") and [o.label for o in result.objects] == ["cup", "cup"]
+    assert len(detector.thresholds) == 1  # the caption and the masks share one detector run

@@ -69,7 +69,7 @@ class LiteBackend:
             raise ConfigError(f"unknown task '{request.task}'", f"Choose one of: {', '.join(TASKS)}.")
         if not request.frames:
             raise InputError("the request has no frames", "Pass an image, a video or a frame folder.")
-        scene = Scene(_same_size(request.frames), self.people, self.reader)
+        scene = Scene(_same_size(request.frames), self.people, self.reader, self.objects)
         if self.objects is not None:
             self.objects.take_timings()
         answer, objects, lines = handler(scene, request.text)
@@ -115,8 +115,7 @@ class LiteBackend:
 
     def _caption(self, scene: Scene, text: str) -> Reply:
         if self.objects is not None:  # the newest frame: what is there now
-            image = scene.frames[-1].image
-            said = describe(self.objects.detect(image), scene.shape, self.config.spatial.horizontal_fov_deg)
+            said = describe(scene.newest_detections(), scene.shape, self.config.spatial.horizontal_fov_deg)
             lines = scene.text_lines()
             if lines:
                 said += f" Text reads: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
@@ -131,7 +130,7 @@ class LiteBackend:
         if self.objects is not None:  # every object the caption could speak of, masked in the newest frame
             image, last = scene.frames[-1].image, len(scene.frames) - 1
             objects = []
-            for d in noticeable(self.objects.detect(image), scene.shape):
+            for d in noticeable(scene.newest_detections(), scene.shape):
                 masks = scene.empty_masks()
                 masks[last] = self.objects.mask(image, d.box, d.label)
                 objects.append(GroundedObject(d.label, masks, d.label, d.score))

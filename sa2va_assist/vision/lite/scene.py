@@ -37,10 +37,14 @@ def text_frame_indices(n_frames: int, limit: int = MAX_TEXT_FRAMES) -> list[int]
 class Scene:
     """Lazily computed people and text for ``frames`` ((H, W, 3) uint8 RGB each)."""
 
-    def __init__(self, frames: Sequence[Frame], people: Finder, reader: TextReader) -> None:
+    def __init__(
+        self, frames: Sequence[Frame], people: Finder, reader: TextReader, objects: Any = None
+    ) -> None:
         self.frames = list(frames)
         self._people_finder = people
         self._reader = reader
+        self._objects = objects  # an ObjectFinder (it times itself), or None
+        self._newest: list[Any] | None = None
         self._people: list[list[Found]] | None = None
         self._text: list[list[TextRegion]] | None = None
         self.timings_ms: dict[str, float] = {}
@@ -59,6 +63,13 @@ class Scene:
                 for i, f in enumerate(self.frames)
             ]
         return self._people
+
+    def newest_detections(self) -> list[Any]:
+        """Object detections (label, score, box) in the newest frame, at the configured threshold,
+        computed once per request ([] without an object finder)."""
+        if self._newest is None:
+            self._newest = [] if self._objects is None else self._objects.detect(self.frames[-1].image)
+        return self._newest
 
     def text(self) -> list[list[TextRegion]]:
         """Per frame: the text lines read, in reading order ([] on frames not read)."""
