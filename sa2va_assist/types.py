@@ -84,4 +84,8 @@ class VisionResult:
     objects: list[GroundedObject] = field(default_factory=list)
     text_lines: list[TextLine] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # When a singular phrase fits several objects equally well ("the cup" with two cups): each of them,
+    # the chosen one first, so a caller can ask back which one. Their masks may be boxes and cover only
+    # the frame the choice was made on. Empty when the reference was clear (or the backend cannot tell).
+    alternatives: list[GroundedObject] = field(default_factory=list)
     raw: str = ""  # the model's unparsed output, when there is one (debugging)

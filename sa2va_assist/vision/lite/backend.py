@@ -9,6 +9,7 @@ prominent person of each frame (tracking comes with the detector).
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -30,6 +31,12 @@ from .phrases import Target, parse_target, question_intent
 from .questions import object_question
 from .referring import Reference, describe_unknown, parse_reference, spoken_plural
 from .scene import Scene
+
+# A segmentation request for every object in view rather than a named one.
+EVERYTHING = re.compile(
+    r"^(?:the |all (?:the )?)?(?:everything|all objects|every object|all things|objects)\.?$", re.I
+)
+EVERYTHING_MAX = 12  # objects masked for "everything", most confident first (about 10 ms each)
 
 
 class LiteBackend:
@@ -77,7 +84,7 @@ class LiteBackend:
         if self.objects is not None:
             timings.update(self.objects.take_timings())
         timings["total_ms"] = (time.perf_counter() - start) * 1000.0
-        return VisionResult(answer, request.task, self.name, objects, lines, timings)
+        return VisionResult(answer, request.task, self.name, objects, lines, timings, scene.alternatives)
 
     # --- tasks -------------------------------------------------------------------------------------
 
@@ -173,6 +180,8 @@ class LiteBackend:
     def _grounded_objects(self, scene: Scene, phrase: str, said: list[str]) -> list[GroundedObject]:
         """Everyday objects named by ``phrase``, found and (on video) followed; their words go to ``said``."""
         assert self.objects is not None and self.tracker is not None
+        if EVERYTHING.match(phrase.strip()):
+            return self._everything(scene, said)
         ref = parse_reference(phrase)
         if not ref.classes and ref.unknown:
             said.append(describe_unknown(ref.unknown, COCO_CLASSES))
@@ -182,7 +191,29 @@ class LiteBackend:
         else:
             grounding = ground_image(self.objects, scene.frames[0], ref, phrase)
         said.append(self._grounding_words(scene, ref, grounding))
+        res = grounding.resolution
+        if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:
+            for i in res.alike:  # box masks on the frame the choice was made on: enough to say where
+                masks = scene.empty_masks()
+                masks[grounding.frame] = box_mask(scene.shape, grounding.boxes[i])
+                scene.alternatives.append(
+                    GroundedObject(phrase, masks, ref.classes[0] if ref.classes else None)
+                )
         return grounding.objects
+
+    def _everything(self, scene: Scene, said: list[str]) -> list[GroundedObject]:
+        """Every noticeable object of the newest frame, masked there: "segment everything" (the
+        agent's hazard scan), the most prominent ``EVERYTHING_MAX`` of them."""
+        assert self.objects is not None
+        image, last = scene.frames[-1].image, len(scene.frames) - 1
+        detections = noticeable(scene.newest_detections(), scene.shape)[:EVERYTHING_MAX]
+        said.append(describe(detections, scene.shape, self.config.spatial.horizontal_fov_deg))
+        objects = []
+        for d in detections:
+            masks = scene.empty_masks()
+            masks[last] = self.objects.mask(image, d.box, d.label)
+            objects.append(GroundedObject(d.label, masks, d.label, d.score))
+        return objects
 
     def _grounding_words(self, scene: Scene, ref: Reference, grounding: Grounding) -> str:
         name = ref.head or (ref.classes[0] if ref.classes else "that")

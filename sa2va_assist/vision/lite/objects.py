@@ -62,13 +62,21 @@ class ObjectFinder:
         self.masker = masker
         self.threshold = threshold
         self.timings_ms: dict[str, float] = {}
+        # The last image's detections: several phrases (or a hazard scan) about one frame detect once.
+        # Keyed by the array object itself (held here, so its identity cannot be reused).
+        self._last: tuple[np.ndarray, float, list[Any]] | None = None
 
     def detect(self, image: np.ndarray, threshold: float | None = None) -> list[Any]:
         """``Detection`` records (label, score, box, class_id), best first, scoring at least
         ``threshold`` (default: the configured one)."""
+        wanted = self.threshold if threshold is None else threshold
+        if self._last is not None and self._last[0] is image and self._last[1] <= wanted:
+            return [d for d in self._last[2] if d.score >= wanted]
         start = time.perf_counter()
         try:
-            return list(self.detector.detect(image, self.threshold if threshold is None else threshold))
+            found = list(self.detector.detect(image, wanted))
+            self._last = (image, wanted, found)
+            return list(found)
         finally:
             self._add("detect_ms", start)
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ...errors import AssistError, BackendError
-from ...types import Frame, TextLine
+from ...types import Frame, GroundedObject, TextLine
 from .finder import Finder, Found
 from .ocr import TextReader, TextRegion, to_found
 
@@ -48,6 +48,7 @@ class Scene:
         self._people: list[list[Found]] | None = None
         self._text: list[list[TextRegion]] | None = None
         self.timings_ms: dict[str, float] = {}
+        self.alternatives: list[GroundedObject] = []  # a singular phrase's equally plausible objects
 
     @property
     def shape(self) -> tuple[int, int]:
