@@ -1,0 +1,1 @@
+"""Conversational agent: intents, state, answers."""
