@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-frames", type=int, help="sample videos down to this many frames")
     _common(ask)
 
+    chat = sub.add_parser("chat", help="a conversation about an image, video, frame folder or camera")
+    chat.add_argument("source", help="image, video or folder of frames; camera, camera:N or a stream URL")
+    chat.add_argument("--script", help="read the turns from this file (one per line) instead of stdin")
+    chat.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    chat.add_argument("--speak", action="store_true", help="speak the answers (audio out, else WAV files)")
+    chat.add_argument("--speak-dir", help="with --speak and no sound device: write the answers' WAVs here")
+    chat.add_argument("--memory", help='conversation memory: a SQLite file or ":memory:" (default: config)')
+    chat.add_argument("--thread", help="conversation id: continue an earlier conversation kept in memory")
+    chat.add_argument("--backend", help="vision backend (default from config: lite)")
+    chat.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
+    _common(chat)
+
     setup = sub.add_parser("setup", help="install system libraries and prepare offline models")
     setup.add_argument("--no-system", action="store_true", help="skip the system-library step")
     _common(setup)
@@ -84,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ask":
             return cmd_ask(args)
+        if args.command == "chat":
+            from .chat import run_chat
+
+            return run_chat(args, _config(args))
         if args.command == "setup":
             from .install import run_setup
 

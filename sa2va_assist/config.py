@@ -53,12 +53,33 @@ class LiteConfig:
 
 
 @dataclass(frozen=True)
+class AgentConfig:
+    memory: str = "~/.local/state/sa2va-assist/conversations.sqlite"  # SQLite file, or ":memory:"
+    frames_per_look: int = 8  # newest frames a find/track request looks at (motion needs several)
+    hazard_scan: str = "auto"  # auto (on for lite, off for sa2va: a second model call) | on | off
+    sentences: int = 2  # answer sentences by default; "more" adds more_sentences
+    more_sentences: int = 3
+    unsure_below: float = 0.35  # objects with a confidence (0..1) below this are said with "I'm not sure"
+    examples: bool = True  # sentence-embedding classifier for paraphrases no rule catches (MiniLM, ~5 ms)
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    voice: str | None = None  # espeak-ng voice (e.g. "en-us", "en-gb"); None = the default voice
+    rate_wpm: int = 200  # words per minute, 80..500; "slower" / "faster" change it by rate_step
+    rate_step: int = 50
+    volume: float = 1.0  # 0..1
+
+
+@dataclass(frozen=True)
 class Config:
     backend: str = "lite"  # lite | sa2va; env SA2VA_ASSIST_BACKEND
     input: InputConfig = field(default_factory=InputConfig)
     spatial: SpatialConfig = field(default_factory=SpatialConfig)
     sa2va: Sa2vaConfig = field(default_factory=Sa2vaConfig)
     lite: LiteConfig = field(default_factory=LiteConfig)
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
 
 
 T = TypeVar("T")

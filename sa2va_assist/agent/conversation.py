@@ -1,0 +1,134 @@
+"""One conversation with the agent: turns in, streamed sentences out, memory in a checkpointer.
+
+``Conversation.turn`` runs the graph for one utterance and calls ``on_sentence`` with each sentence the
+moment the graph produces it (the first sentence can be spoken before the rest exists). When the
+agent asks back ("Which one?") the graph is interrupted; the next turn's words resume it. Memory per
+conversation (``thread``) lives in the checkpointer: SQLite on disk by default, in memory for tests.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.types import Command
+
+from ..errors import ConfigError
+from .graph import build_graph
+from .intents import Classifier
+from .options import AgentOptions, Deps
+from .state import Seen
+
+OnSentence = Callable[[str], None]
+
+
+@dataclass
+class Turn:
+    """What one turn did: the intent understood, the sentences said, the objects they are about."""
+
+    utterance: str
+    intent: str
+    target: str
+    sentences: list[str]
+    question: str | None  # the question asked back, when the turn ended with one
+    objects: list[Seen]
+    timings_ms: dict[str, float] = field(default_factory=dict)  # per node, vision, first sentence, total
+
+    @property
+    def answer(self) -> str:
+        return " ".join(self.sentences + ([self.question] if self.question else []))
+
+    @property
+    def overhead_ms(self) -> float:
+        """Time the agent itself took: the turn minus vision calls."""
+        vision = sum(v for k, v in self.timings_ms.items() if k in ("vision_ms", "scan_ms"))
+        return self.timings_ms.get("total_ms", 0.0) - vision
+
+
+def open_checkpointer(memory: str | Path | None) -> Any:
+    """``None`` or ":memory:" -> in memory; a path -> SQLite on disk (its folder is created)."""
+    if memory is None or str(memory) == ":memory:":
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        return InMemorySaver()
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = Path(memory).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+    except (OSError, sqlite3.Error) as err:
+        raise ConfigError(
+            f"cannot open conversation memory {path} ({err})",
+            "Pass --memory :memory: or a writable file path.",
+        ) from err
+    return SqliteSaver(conn)
+
+
+class Conversation:
+    """Turns for one conversation thread. Not thread-safe: one turn at a time."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        options: AgentOptions | None = None,
+        classifier: Classifier | None = None,
+        checkpointer: Any = None,
+        thread: str | None = None,
+    ) -> None:
+        self.options = options or AgentOptions()
+        saver = checkpointer if checkpointer is not None else open_checkpointer(None)
+        self.graph = build_graph(deps, self.options, classifier).compile(checkpointer=saver)
+        self.thread = thread or uuid.uuid4().hex[:12]
+        self._config: Any = {"configurable": {"thread_id": self.thread}}
+
+    @property
+    def waiting(self) -> str | None:
+        """The question asked back, while the conversation waits for its answer."""
+        state = self.graph.get_state(self._config)
+        for interrupt in getattr(state, "interrupts", ()) or ():
+            return str(interrupt.value.get("question", "")) if isinstance(interrupt.value, dict) else None
+        return None
+
+    def turn(self, utterance: str, on_sentence: OnSentence | None = None) -> Turn:
+        """Run one turn; ``on_sentence`` gets each sentence as soon as it exists."""
+        start = time.perf_counter()
+        resume = self.waiting is not None
+        graph_input: Any = Command(resume=utterance) if resume else {"utterance": utterance}
+        first: float | None = None
+        sentences: list[str] = []
+        values: dict[str, Any] = {}
+        for mode, chunk in self.graph.stream(graph_input, self._config, stream_mode=["custom", "values"]):
+            if mode == "custom" and isinstance(chunk, dict) and "sentence" in chunk:
+                first = first if first is not None else time.perf_counter()
+                sentences.append(str(chunk["sentence"]))
+                if on_sentence is not None:
+                    on_sentence(str(chunk["sentence"]))
+            elif mode == "values" and isinstance(chunk, dict):
+                values = chunk
+        question = None
+        for interrupt in values.get("__interrupt__", ()) or ():
+            question = str(interrupt.value.get("question", ""))
+        if question:
+            first = first if first is not None else time.perf_counter()
+            if on_sentence is not None:
+                on_sentence(question)
+        timings = dict(values.get("timings_ms", {}))
+        timings["total_ms"] = (time.perf_counter() - start) * 1000.0
+        if first is not None:
+            timings["first_sentence_ms"] = (first - start) * 1000.0
+        return Turn(
+            utterance=utterance,
+            intent=str(values.get("intent", "")),
+            target=str(values.get("target", "")),
+            sentences=sentences,
+            question=question,
+            objects=list(values.get("seen", [])),
+            timings_ms=timings,
+        )

@@ -1,0 +1,262 @@
+"""The agent's LangGraph: understand -> (reply | refer -> look -> [ask back] -> answer).
+
+Nodes are plain functions of the state returning partial updates; routers return node names. The
+graph is built by ``build_graph`` around the injected vision backend, frame source and speaker, so
+tests pass fakes. Sentences are pushed out (stream writer + speaker) the moment they exist: hazards
+from the quick scan are spoken while the main vision request still runs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Literal
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+
+from ..errors import AssistError
+from .compose import (
+    NOT_CAUGHT,
+    a_or_an,
+    compose,
+    help_text,
+    objects_answer,
+    sentences_of,
+    which_one,
+)
+from .followups import choose, refers_back, resolve, substitute
+from .hazards import hazards
+from .intents import VISION_INTENTS, Classifier, understand
+from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, plural, relocate_text, seen_all
+from .options import AgentOptions, Deps
+from .state import AgentState, Seen
+
+CONTROL = frozenset({"repeat", "slower", "faster", "stop", "help", "unclear"})
+NOTHING_SAID = "I haven't said anything yet."
+WHAT_TO_FIND = "I'm not sure what you mean. What should I look for?"
+
+
+def _timed(
+    name: str, state: AgentState, start: float, extra: dict[str, float] | None = None
+) -> dict[str, float]:
+    timings = dict(state.get("timings_ms", {}))
+    timings[f"{name}_ms"] = timings.get(f"{name}_ms", 0.0) + (time.perf_counter() - start) * 1000.0
+    timings.update(extra or {})
+    return timings
+
+
+def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None = None) -> StateGraph:
+    """The uncompiled graph; ``agent.conversation`` compiles it with a checkpointer."""
+
+    def emit(sentences: list[str]) -> None:
+        writer = get_stream_writer()
+        for sentence in sentences:
+            writer({"sentence": sentence, "at": time.perf_counter()})
+            if deps.speaker is not None:
+                deps.speaker.say(sentence)
+
+    def understand_node(state: AgentState) -> dict[str, Any]:
+        start = time.perf_counter()
+        u = understand(state.get("utterance", ""), classifier)
+        update: dict[str, Any] = dict(
+            intent=u.intent, target=u.target, by=u.by, task="", request_text="", relocate=[], answer_text="",
+            seen=[], alternatives=[], scene=[], lines=[], sentences=[], turn=state.get("turn", 0) + 1,
+            detail=state.get("detail", 0) if u.intent == "more" else 0, timings_ms={},
+        )  # fmt: skip
+        update["timings_ms"] = _timed("understand", {"timings_ms": {}}, start)
+        return update
+
+    def route_intent(state: AgentState) -> Literal["reply", "refer"]:
+        return "reply" if state["intent"] in CONTROL else "refer"
+
+    def reply_node(state: AgentState) -> dict[str, Any]:
+        start = time.perf_counter()
+        intent, update = state["intent"], dict[str, Any]()
+        rate = state.get("rate_wpm", options.rate_wpm)
+        if intent == "stop":
+            if deps.speaker is not None:
+                deps.speaker.stop()
+            said: list[str] = []
+        elif intent in ("slower", "faster"):
+            step = -options.rate_step if intent == "slower" else options.rate_step
+            rate = max(options.min_rate_wpm, min(options.max_rate_wpm, rate + step))
+            update["rate_wpm"] = rate
+            if deps.set_rate is not None:
+                deps.set_rate(rate)
+            said = [f"{'Slower' if intent == 'slower' else 'Faster'}: {rate} words a minute."]
+        elif intent == "repeat":
+            said = state.get("last_sentences") or [NOTHING_SAID]
+        elif intent == "help":
+            said = [help_text()]
+            update["last_sentences"] = said
+        else:
+            said = [NOT_CAUGHT]
+        emit(said)
+        return {**update, "sentences": said, "timings_ms": _timed("reply", state, start)}
+
+    def refer_node(state: AgentState) -> dict[str, Any]:
+        start = time.perf_counter()
+        intent, target, detail = state["intent"], state.get("target", ""), state.get("detail", 0)
+        if intent == "more":
+            intent, target = state.get("last_intent") or "describe", state.get("last_target", "")
+            detail += options.more_sentences
+        text = " ".join(state.get("utterance", "").split())
+        update: dict[str, Any] = {"intent": intent, "target": target, "detail": detail, "relocate": []}
+        focus, others = state.get("focus", []), state.get("others", [])
+        ref = (
+            resolve(target, focus, others)
+            if (refers_back(target) or (not target and intent in MOVING_INTENTS))
+            else None
+        )
+        if ref is not None and ref.unknown and intent in ("find", "track", "ask", "count"):
+            said = [WHAT_TO_FIND]
+            emit(said)
+            return {**update, "sentences": said, "timings_ms": _timed("refer", state, start)}
+        if ref is not None and ref.objects:
+            update.update(focus=ref.objects, others=ref.others)
+            if intent in MOVING_INTENTS:
+                update.update(relocate=ref.objects, request_text=relocate_text(ref.objects))
+            elif intent == "count":
+                update["request_text"] = f"how many {relocate_text(ref.objects)}"
+            elif intent == "ask":
+                update["request_text"] = substitute(text, ref.objects[0]["name"])
+        if "request_text" not in update:
+            update["request_text"] = target if intent in MOVING_INTENTS and target else text
+        update["task"] = TASK_OF.get(intent, "")
+        return {**update, "timings_ms": _timed("refer", state, start)}
+
+    def route_refer(state: AgentState) -> Literal["look", "answer"]:
+        return "look" if state.get("task") and not state.get("sentences") else "answer"
+
+    def look_node(state: AgentState) -> dict[str, Any]:
+        start = time.perf_counter()
+        intent, task = state["intent"], state["task"]
+        vision_ms: dict[str, float] = {}
+        try:
+            frames = deps.source.latest(options.frames_per_look if intent in MOVING_INTENTS else 1)
+            scene: list[Seen] = []
+            if options.hazard_scan and task != "gcg":
+                t0 = time.perf_counter()
+                scan = deps.backend.run(deps.request(frames[-1:], "segment", SCAN_TEXT))
+                vision_ms["scan_ms"] = (time.perf_counter() - t0) * 1000.0
+                scene = seen_all(scan.objects, options.fov_deg)
+                emit(hazards(scene, state.get("previous_scene", [])))
+            t0 = time.perf_counter()
+            result = deps.backend.run(deps.request(frames, task, state["request_text"]))
+            vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
+        except AssistError as err:
+            said = [f"Sorry, I couldn't look: {err.message}."]
+            emit(said)
+            return {"sentences": said, "task": "", "timings_ms": _timed("look", state, start, vision_ms)}
+        relocate = state.get("relocate", [])
+        name = (
+            None if intent not in MOVING_INTENTS or refers_back(state.get("target", "")) else state["target"]
+        )
+        seen = seen_all(result.objects, options.fov_deg, name or None)
+        if relocate:
+            pairs = [(p, nearest_to(p, seen)) for p in relocate]
+            seen = [_as(s, p["name"]) for p, s in pairs if s is not None]
+        said_hazards = hazards(scene, state.get("previous_scene", []))
+        if task == "gcg":  # a description masks everything in view: its hazards come from it
+            scene = seen
+            said_hazards = hazards(scene, state.get("previous_scene", []))
+            emit(said_hazards)
+        return {
+            "seen": seen,
+            "alternatives": [] if relocate else seen_all(result.alternatives, options.fov_deg),
+            "scene": scene,
+            "answer_text": result.answer if informative(result) else "",
+            "lines": [line.text for line in result.text_lines],
+            "sentences": said_hazards,
+            "timings_ms": _timed("look", state, start, vision_ms),
+        }
+
+    def route_look(state: AgentState) -> Literal["ask_back", "answer"]:
+        several = len(state.get("alternatives", [])) > 1
+        return (
+            "ask_back"
+            if several and state["intent"] in MOVING_INTENTS and not state.get("relocate")
+            else "answer"
+        )
+
+    def ask_back_node(state: AgentState) -> Command[Literal["answer", "understand", "look"]]:
+        options_ = state["alternatives"]
+        label = options_[0]["label"] or state.get("target") or "object"
+        reply = str(interrupt({"question": which_one(plural(label), options_)}))
+        index = choose(reply, options_)
+        if index is not None:
+            name = state.get("target") or label
+            chosen = _as(options_[index], name)
+            rest = [s for i, s in enumerate(options_) if i != index]
+            return Command(
+                goto="answer", update={"seen": [chosen], "others": rest, "alternatives": [], "timings_ms": {}}
+            )
+        heard = understand(reply, classifier)
+        picking = (
+            re.match(r"^(?:the |that )?(?:\w+ )?(?:one|ones)\b", heard.text) or len(heard.text.split()) <= 2
+        )
+        if heard.by == "rule" and heard.intent != "unclear" and not (heard.intent == "ask" and picking):
+            return Command(goto="understand", update={"utterance": reply})
+        refined = f"{' '.join(reply.split())} {state.get('target') or label}"  # "the red one" -> "... cup"
+        return Command(
+            goto="look",
+            update={"request_text": refined.replace(" one ", " "), "alternatives": [], "timings_ms": {}},
+        )
+
+    def answer_node(state: AgentState) -> dict[str, Any]:
+        start = time.perf_counter()
+        intent, seen = state["intent"], state.get("seen", [])
+        said_before = list(state.get("sentences", []))
+        update: dict[str, Any] = {}
+        if said_before and not state.get("task"):
+            return {"timings_ms": _timed("answer", state, start)}  # refer already answered
+        target = state.get("target", "")
+        if intent in MOVING_INTENTS:
+            name = seen[0]["name"] if seen else (target or "that")
+            answer = (
+                objects_answer(plural(seen[0]["label"] or name), seen, len(seen) > 1, options.unsure_below)
+                if seen
+                else sentences_of(state.get("answer_text", "")) or [f"I don't see {a_or_an(name)}."]
+            )
+        else:
+            answer = sentences_of(state.get("answer_text", "")) or ["I can't tell."]
+        detail = state.get("detail", 0) + (99 if intent == "read" else 0)
+        body = compose(said_before, answer, detail, options.sentences)[len(said_before) :]
+        if state.get("intent") and state.get("detail", 0) and state.get("last_sentences"):
+            body = [s for s in body if s not in state["last_sentences"]] or body
+        emit(body)
+        if seen and intent != "describe":
+            update["focus"] = seen
+        if intent in VISION_INTENTS:
+            update.update(last_intent=intent, last_target=target)
+        update.update(
+            sentences=said_before + body,
+            last_sentences=said_before + body,
+            previous_scene=state.get("scene") or state.get("previous_scene", []),
+            timings_ms=_timed("answer", state, start),
+        )
+        return update
+
+    graph = StateGraph(AgentState)
+    graph.add_node("understand", understand_node)
+    graph.add_node("reply", reply_node)
+    graph.add_node("refer", refer_node)
+    graph.add_node("look", look_node)
+    graph.add_node("ask_back", ask_back_node, destinations=("answer", "understand", "look"))
+    graph.add_node("answer", answer_node)
+    graph.add_edge(START, "understand")
+    graph.add_conditional_edges("understand", route_intent, ["reply", "refer"])
+    graph.add_edge("reply", END)
+    graph.add_conditional_edges("refer", route_refer, ["look", "answer"])
+    graph.add_conditional_edges("look", route_look, ["ask_back", "answer"])
+    graph.add_edge("answer", END)
+    return graph
+
+
+def _as(seen: Seen, name: str) -> Seen:
+    """``seen`` under another name, its words too: "Cup, 2 o'clock, ..." -> "Red cup, 2 o'clock, ..."."""
+    rest = seen["words"].split(", ", 1)[1] if ", " in seen["words"] else seen["words"]
+    renamed = dict(seen, name=name, words=f"{name[:1].upper()}{name[1:]}, {rest}")
+    return Seen(**renamed)  # type: ignore[typeddict-item]

@@ -1,0 +1,54 @@
+"""The conversation's state: what one turn computes and what the agent remembers between turns.
+
+Everything here is plain JSON-safe data (the checkpointer stores it after every step): objects are
+kept as ``Seen`` summaries (positions as shares of the frame, distances in metres), never as masks.
+Fields marked "this turn" are reset by the first node of every turn; the rest is memory.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class Seen(TypedDict):
+    """One object as the agent speaks of and remembers it."""
+
+    name: str  # what to call it: the user's noun or the class ("red cup", "person")
+    label: str | None  # object class when known ("cup"), for distances and re-finding
+    words: str  # noun-first position: "Red cup, 2 o'clock, within reach."
+    hour: int | None  # clock direction 1..12, None when not placed
+    distance_m: float | None  # rough metres, None when the class size is unknown
+    x: float  # centroid, share of the frame width (0 = left edge)
+    y: float  # centroid, share of the frame height (0 = top)
+    bottom: float  # lowest edge of its box, share of the frame height
+    area: float  # mask area, share of the frame
+    motion: str | None  # "coming closer", "moving left", ... across the turn's frames
+    score: float | None  # the backend's confidence 0..1 when it gives one
+
+
+class AgentState(TypedDict, total=False):
+    # --- this turn ---
+    utterance: str  # what the user said (or typed)
+    intent: str  # intents.Intent
+    target: str  # the words naming what it is about ("red cup", "it", "")
+    by: str  # what decided the intent: "rule" | "examples" | "none"
+    task: str  # the vision task asked for ("segment", "caption", "ask", "read", "gcg"), "" for none
+    request_text: str  # the words sent with it
+    relocate: list[Seen]  # earlier objects this turn looks for again ("where is it now?")
+    answer_text: str  # the backend's own answer
+    seen: list[Seen]  # objects this turn's answer is about
+    alternatives: list[Seen]  # equally plausible objects for a singular phrase: ask back
+    scene: list[Seen]  # everything noticeable in the newest frame (hazard scan)
+    lines: list[str]  # text read, verbatim, in reading order
+    sentences: list[str]  # the answer, one sentence each, hazards first
+    timings_ms: dict[str, float]  # per node and per vision call
+    # --- memory ---
+    turn: int  # turns taken in this conversation
+    focus: list[Seen]  # what "it" / "them" means now: the objects of the last answer
+    others: list[Seen]  # the candidates not chosen last time ("the other one")
+    last_intent: str  # the last vision intent and its target, for "more" and follow-ups
+    last_target: str
+    last_sentences: list[str]  # the last answer, for "say that again"
+    previous_scene: list[Seen]  # the last hazard scan, to notice people coming closer between turns
+    detail: int  # extra sentences allowed this turn (0 by default, more after "more detail")
+    rate_wpm: int  # speech rate after "slower" / "faster"

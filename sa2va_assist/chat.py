@@ -1,0 +1,98 @@
+"""``sa2va-assist chat SOURCE``: a typed conversation with the agent about an image, a video, a frame
+folder or a camera. One line per turn; answers stream out sentence by sentence (and are spoken with
+``--speak``); ``--json`` prints one object per turn; ``--script FILE`` reads the turns from a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from .config import Config
+from .errors import AssistError
+
+QUIT = frozenset({"quit", "exit", "goodbye", "bye", ":q"})
+
+
+def turns_from(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
+    """Utterances from ``--script`` (or stdin), one per line; blank lines and ``#`` comments skipped
+    in scripts (an empty line typed live is a turn: "Sorry, I didn't catch that")."""
+    if args.script:
+        try:
+            with open(args.script, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError as err:
+            raise AssistError(
+                f"cannot read script {args.script} ({err.strerror})", "Pass an existing text file."
+            ) from err
+        yield from (line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+        return
+    live = stdin.isatty()
+    while True:
+        if live:
+            print("> ", end="", file=sys.stderr, flush=True)
+        line = stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\n")
+
+
+def turn_document(n: int, turn: Any) -> dict[str, Any]:
+    return {
+        "turn": n,
+        "utterance": turn.utterance,
+        "intent": turn.intent,
+        "target": turn.target,
+        "answer": turn.answer,
+        "sentences": turn.sentences,
+        "question": turn.question,
+        "objects": turn.objects,
+        "timings_ms": {k: round(v, 2) for k, v in turn.timings_ms.items()},
+    }
+
+
+def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO = sys.stdin) -> int:
+    from .agent.build import load_classifier, open_conversation
+    from .io.streams import open_source
+    from .vision import load_backend
+
+    source = open_source(args.source, config.input)
+    speaker: Any = None
+    try:
+        backend = load_backend(config)
+        if args.speak:
+            from .audio.speech import Voice, open_speaker
+
+            voice = Voice(config.speech.voice, config.speech.rate_wpm, config.speech.volume)
+            speaker = open_speaker("auto", voice, out_dir=args.speak_dir)
+        classifier = load_classifier(config.lite.threads // 2 or 1) if config.agent.examples else None
+        conversation = open_conversation(
+            config, backend, source, speaker, args.memory, args.thread, classifier
+        )
+        if not args.json and stdin.isatty() and not args.script:
+            print(f"Ready: ask about {args.source}. Type 'quit' to leave.", file=sys.stderr)
+        failed = 0
+        for n, utterance in enumerate(turns_from(args, stdin), start=1):
+            if utterance.strip().lower() in QUIT:
+                break
+            try:
+                on_sentence = None if args.json else (lambda s: print(s, flush=True))
+                turn = conversation.turn(utterance, on_sentence)
+            except AssistError as err:
+                failed += 1
+                print(f"error: {err.one_line()}", file=sys.stderr)
+                continue
+            except Exception as err:  # one bad turn never ends the conversation
+                failed += 1
+                print(f"error: turn {n} failed ({type(err).__name__}: {err}); carrying on.", file=sys.stderr)
+                continue
+            if args.json:
+                print(json.dumps(turn_document(n, turn), ensure_ascii=False), flush=True)
+        return 2 if failed else 0
+    finally:
+        if speaker is not None:
+            speaker.wait(30.0)
+            speaker.close()
+        source.close()
