@@ -53,11 +53,12 @@ def turn_document(n: int, turn: Any) -> dict[str, Any]:
     }
 
 
-def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO = sys.stdin) -> int:
+def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO | None = None) -> int:
     from .agent.build import load_classifier, open_conversation
     from .io.streams import open_source
     from .vision import load_backend
 
+    stdin = stdin or sys.stdin
     source = open_source(args.source, config.input)
     speaker: Any = None
     try:

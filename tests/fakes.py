@@ -85,9 +85,10 @@ class PaintedBackend:
 
     name = "painted"
 
-    def __init__(self, text: tuple[str, ...] = (), fail: bool = False) -> None:
+    def __init__(self, text: tuple[str, ...] = (), fail: bool = False, score: float = 0.9) -> None:
         self.text = text
         self.fail = fail
+        self.score = score
         self.requests: list[VisionRequest] = []
 
     def _label(self, phrase: str) -> tuple[str | None, bool]:
@@ -131,7 +132,7 @@ class PaintedBackend:
                     blobs = _blobs(last, label)
                     chosen = blobs if many else blobs[:1]
                     objects += [
-                        GroundedObject(phrase, self._track(request.frames, b, label), label, 0.9)
+                        GroundedObject(phrase, self._track(request.frames, b, label), label, self.score)
                         for b in chosen
                     ]
                     similar = [b for b in blobs if b.sum() >= 0.6 * blobs[0].sum()] if blobs else []

@@ -14,7 +14,7 @@ DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
 MAX_PLACED = 3  # objects of a plural answer given a position before the rest are only counted
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _HELP = (
     "Ask me what is around you, where something is, to read text, or how many there are. "
     "Say 'where is it now' to find the same thing again, 'more' for detail, 'again' to repeat, "
@@ -80,7 +80,8 @@ def help_text() -> str:
 def without_repeats(hazards: Sequence[str], answer: Sequence[str]) -> list[str]:
     """Answer sentences that do not restate a hazard already said ("Caution: car ..." then "A car ...")."""
     named = {m.group(1) for h in hazards if (m := re.search(r"(?:Caution: |path: )(\w[\w ]*?)(?: at|,)", h))}
-    pattern = re.compile(rf"^(?:an? |one |two |three )?(?:{'|'.join(map(re.escape, named))})\b", re.I)
+    words = "|".join(map(re.escape, named))
+    pattern = re.compile(rf"^(?:an? |one |two |three |\d+ )?(?:{words})(?:e?s)?\b", re.I)
     return [s for s in answer if not (named and pattern.match(s))]
 
 
