@@ -86,6 +86,11 @@ def prepare_models(log: Callable[[str], object] = print) -> None:
     start = time.perf_counter()
     load_stt("base", progress=log)  # converts the packaged weights once and caches the checkpoint
     log(f"speech recognition (whisper base): ready ({time.perf_counter() - start:.1f} s)")
+    from .agent.embedding import load_embedder
+
+    start = time.perf_counter()
+    load_embedder(log=log)  # exports the packaged MiniLM to ONNX once and caches it
+    log(f"sentence embeddings (all-MiniLM-L6-v2): ready ({time.perf_counter() - start:.1f} s)")
 
 
 def run_setup(system: bool = True) -> int:

@@ -225,3 +225,14 @@ def test_memory_on_disk_survives_a_new_conversation_object(tmp_path: Path) -> No
     assert third.turn("where is it now").sentences[0].startswith(f"Cup, {hour_of(RIGHT_CUP[1])} o'clock")
     other_thread = Conversation(Deps(backend, source), checkpointer=open_checkpointer(db), thread="hall")
     assert other_thread.turn("where is it now").sentences[0].startswith("I'm not sure what you mean")
+
+
+def test_a_static_obstacle_is_said_once_but_a_vehicle_every_turn() -> None:
+    chair = ("chair", (250, 200, 390, 470))  # low in the centre, about a metre away
+    conv, _, _, _ = talk(painted([chair, RIGHT_CUP]))
+    assert conv.turn("where is my cup").sentences[0].startswith("In your path: chair, 12 o'clock")
+    assert not any("In your path" in s for s in conv.turn("where is my cup").sentences)
+    car = ("car", (200, 180, 440, 330))
+    conv, _, _, _ = talk(painted([car, RIGHT_CUP]))
+    for _ in range(2):
+        assert conv.turn("where is my cup").sentences[0].startswith("Caution: car")

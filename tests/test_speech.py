@@ -24,16 +24,8 @@ import numpy as np
 import pytest
 
 from sa2va_assist.audio.earcons import SPOKEN, earcon
-from sa2va_assist.audio.speech import (
-    MAX_WPM,
-    MIN_WPM,
-    AudioSpeaker,
-    FileSpeaker,
-    PrintSpeaker,
-    Voice,
-    open_speaker,
-    synthesize,
-)
+from sa2va_assist.audio.speech import AudioSpeaker, FileSpeaker, PrintSpeaker, open_speaker
+from sa2va_assist.audio.tts import MAX_WPM, MIN_WPM, Voice, synthesize
 from sa2va_assist.audio.wav import resample
 from sa2va_assist.errors import BackendError, ConfigError, DependencyError
 
@@ -406,7 +398,8 @@ ASOUNDRC = """pcm.!default {{
 ALSA_SCRIPT = """
 import json, sys, numpy as np
 from sa2va_assist.audio.earcons import earcon
-from sa2va_assist.audio.speech import AudioSpeaker, Voice, synthesize
+from sa2va_assist.audio.speech import AudioSpeaker
+from sa2va_assist.audio.tts import Voice, synthesize
 from sa2va_assist.errors import DependencyError
 try:
     speaker = AudioSpeaker(Voice(rate_wpm=300))

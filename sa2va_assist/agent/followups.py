@@ -62,11 +62,12 @@ def resolve(target: str, focus: Sequence[Seen], others: Sequence[Seen]) -> Refer
             return Referent([], [], unknown=True)
         return Referent([others[0]], list(focus[:1]) + list(others[1:]))
     pool = list(focus) + list(others)
-    if len(pool) > 1:
-        index = choose(t, pool)
-        if index is not None:
-            return Referent([pool[index]], [s for i, s in enumerate(pool) if i != index])
-    return None
+    if not pick_words(t):
+        return None
+    index = choose(t, pool) if len(pool) > 1 else None
+    if index is None:  # "the left one" with nothing (or one thing) remembered to pick from
+        return Referent([], [], unknown=True)
+    return Referent([pool[index]], [s for i, s in enumerate(pool) if i != index])
 
 
 def choose(reply: str, options: Sequence[Seen]) -> int | None:

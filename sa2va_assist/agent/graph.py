@@ -142,7 +142,7 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
                 scan = deps.backend.run(deps.request(frames[-1:], "segment", SCAN_TEXT))
                 vision_ms["scan_ms"] = (time.perf_counter() - t0) * 1000.0
                 scene = seen_all(scan.objects, options.fov_deg)
-                emit(hazards(scene, state.get("previous_scene", [])))
+                emit(hazards(scene, state.get("previous_scene", []), state.get("last_hazards", [])))
             t0 = time.perf_counter()
             result = deps.backend.run(deps.request(frames, task, state["request_text"]))
             vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
@@ -158,11 +158,10 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         if relocate:
             pairs = [(p, nearest_to(p, seen)) for p in relocate]
             seen = [_as(s, p["name"]) for p, s in pairs if s is not None]
-        said_hazards = hazards(scene, state.get("previous_scene", []))
         if task == "gcg":  # a description masks everything in view: its hazards come from it
             scene = seen
-            said_hazards = hazards(scene, state.get("previous_scene", []))
-            emit(said_hazards)
+            emit(hazards(scene, state.get("previous_scene", []), state.get("last_hazards", [])))
+        said_hazards = hazards(scene, state.get("previous_scene", []), state.get("last_hazards", []))
         return {
             "seen": seen,
             "alternatives": [] if relocate else seen_all(result.alternatives, options.fov_deg),
@@ -170,6 +169,9 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             "answer_text": result.answer if informative(result) else "",
             "lines": [line.text for line in result.text_lines],
             "sentences": said_hazards,
+            "last_hazards": hazards(scene, state.get("previous_scene", []))
+            if scene
+            else state.get("last_hazards", []),
             "timings_ms": _timed("look", state, start, vision_ms),
         }
 

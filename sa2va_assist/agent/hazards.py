@@ -20,7 +20,7 @@ APPROACH_NEAR_M = 5.0  # only people within this distance count as approaching
 PATH_HOURS = frozenset({11, 12, 1})  # straight ahead on the clock face
 PATH_NEAR_M = 2.0  # an obstacle is said when it is estimated this close
 PATH_LOW = 0.6  # its box reaches below this share of the frame height (it stands on the floor ahead)
-PATH_MIN_SIZE_M = 0.3  # smaller things (a cup, a phone) on a table are not obstacles to walking
+PATH_MIN_SIZE_M = 0.5  # smaller things (a cup, a vase, a phone) are not obstacles to walking
 MAX_HAZARDS = 2
 
 
@@ -52,8 +52,10 @@ def _came_closer(seen: Seen, before: Sequence[Seen]) -> bool:
     return False
 
 
-def hazards(scene: Sequence[Seen], before: Sequence[Seen] = ()) -> list[str]:
-    """Warning sentences for ``scene`` (this turn's objects), given the last turn's scan ``before``."""
+def hazards(scene: Sequence[Seen], before: Sequence[Seen] = (), said: Sequence[str] = ()) -> list[str]:
+    """Warning sentences for ``scene`` (this turn's objects), given the last turn's scan ``before``.
+    An obstacle warned about in ``said`` (the last scan's warnings) is not repeated: only what changed
+    is news. Vehicles and people coming closer are always said."""
     found: list[tuple[float, str]] = []
     for seen in scene:
         label, d = seen["label"], seen["distance_m"]
@@ -64,10 +66,11 @@ def hazards(scene: Sequence[Seen], before: Sequence[Seen] = ()) -> list[str]:
                 (far, f"Caution: {_name(seen)} at {_where(seen)}{', coming closer' if closer else ''}.")
             )
         elif label == "person" and closer and far <= APPROACH_NEAR_M:
-            found.append((far, f"Someone coming closer at {_where(seen)}."))
+            found.append((far, f"Someone coming closer at {_where(seen)}."))  # "coming closer": always said
         elif _in_path(seen):
             found.append((far, f"In your path: {_name(seen)}, {_where(seen)}."))
-    return [sentence for _, sentence in sorted(found)[:MAX_HAZARDS]]
+    news = [(d, w) for d, w in sorted(found) if not (w in said and w.startswith("In your path"))]
+    return [sentence for _, sentence in news[:MAX_HAZARDS]]
 
 
 def _in_path(seen: Seen) -> bool:

@@ -50,6 +50,7 @@ def summarise(obj: GroundedObject, name: str, fov_deg: float) -> Seen | None:
     first = locate(obj.masks[frames[0]], obj.label, fov_deg)
     h, w = obj.masks.shape[1:]
     moved = motion(first, last, w) if len(frames) > 1 else None
+    name = re.sub(r"\btv\b", "TV", name)
     assert last.centroid is not None and last.box is not None
     return Seen(
         name=name,

@@ -50,5 +50,6 @@ class AgentState(TypedDict, total=False):
     last_target: str
     last_sentences: list[str]  # the last answer, for "say that again"
     previous_scene: list[Seen]  # the last hazard scan, to notice people coming closer between turns
+    last_hazards: list[str]  # every warning the last scan found: static obstacles are not said twice
     detail: int  # extra sentences allowed this turn (0 by default, more after "more detail")
     rate_wpm: int  # speech rate after "slower" / "faster"
