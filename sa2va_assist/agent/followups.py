@@ -16,7 +16,11 @@ IT = frozenset(
 THEM = frozenset(
     {"them", "they", "those", "these", "both", "all of them", "those two", "both of them", "the two"}
 )
-OTHER = re.compile(r"^(?:and )?(?:what about )?the other(?: one)?$|^(?:the )?other one$")
+OTHER = re.compile(r"^(?:and )?(?:what about )?(?:the )?other(?: one)?$")
+_HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NUMBER = {w: str(i) for i, w in enumerate(_HOURS, start=1)}
+# "eleven o'clock", "at twelve": an hour said as a word (not "the second one", "number two")
+_HOUR_WORDS = re.compile(rf"(\bat )?\b({'|'.join(_NUMBER)})\b( o'?clock)?(?=(?(1)|(?(3)|x^)))")
 _ORDINALS = {
     "first": 0,
     "1st": 0,
@@ -74,7 +78,9 @@ def choose(reply: str, options: Sequence[Seen]) -> int | None:
     """Which option a reply picks: by clock hour ("the one at 2", "2 o'clock"), side ("left",
     "right", "middle"), order from the left ("the second one"), or distance/size ("the nearest",
     "the bigger one"). None when it picks none of them."""
-    text = reply.lower()
+    text = _HOUR_WORDS.sub(
+        lambda m: f"{m.group(1) or ''}{_NUMBER[m.group(2)]}{m.group(3) or ''}", reply.lower()
+    )
     if not options:
         return None
     order = sorted(range(len(options)), key=lambda i: options[i]["x"])

@@ -178,6 +178,7 @@ _TRAILING = re.compile(
 _LEADS: dict[str, tuple[str, ...]] = {
     "find": (
         r"where (?:did|have) (?:i|you|we) (?:put|leave|left|drop|dropped|place|placed|see|seen)",
+        r"where (?:did|has|have|does|do)(?= (?:it|they|he|she|them|that|those)\b)",
         r"where(?:'s| is| are| was| were| does| do| can i find| should i look for|s)?(?: the| my)?",
         r"(?:can't|cannot|can not|couldn't) find",
         r"find",
@@ -211,7 +212,7 @@ _LEADS: dict[str, tuple[str, ...]] = {
         r"alert me (?:when|if)",
         r"watch",
     ),
-    "count": (r"how many", r"count(?: the| all the| how many)?", r"number of", r"how much"),
+    "count": (r"how many(?: of)?", r"count(?: the| all the| how many)?", r"number of", r"how much"),
     "read": (
         r"what (?:does|do|did) (?:it )?",
         r"what(?:'s| is) (?:written|printed) on",
@@ -234,14 +235,15 @@ _KEEP_WHOLE = re.compile(
     r"last|nearest|closer|farther|bigger|smaller) one|the one .+)$"
 )
 _TAIL_BY_INTENT = {
-    "read": re.compile(r"\s+(?:say|says|saying|said|read)$"),
+    "read": re.compile(r"(?:^|\s+)(?:say|says|saying|said|read)$"),
     "track": re.compile(r"\s+(?:comes?|gets?|is|moves?|goes|leaves?|arrives?|stops?)\b.*$"),
     "count": re.compile(
-        r"\s+(?:are|is|do you see|can you see|there are|are there|there|in (?:the )?(?:room|"
+        r"(?:^|\s+)(?:are|is|do you see|can you see|there are|are there|there|in (?:the )?(?:room|"
         r"picture|view|front)|here|around|do i have)\b.*$"
     ),
     "ask": re.compile(
-        r"\s+(?:on|in|near|next to|open|closed|red|blue|green|empty|full|here|there|moving|"
+        r"\s+(?:(?:red|blue|green|yellow|white|black|grey|gray|brown|orange|pink|purple)$|on|in|near|next to|"
+        r"open|closed|empty|full|here|there|moving|"
         r"coming|on the .+|at .+)\b.*$"
     ),
 }
@@ -275,9 +277,19 @@ def target_of(intent: str, text: str) -> str:
     return body
 
 
+# Speed words about something moving out there are a question, not a speech-rate command.
+_MOVING_THING = re.compile(
+    r"\b(?:car|cars|bus|buses|train|trains|truck|lorry|bike|bicycle|cyclist|motorbike|motorcycle|scooter|"
+    r"traffic|driving|going|moving|coming|walking|running|riding)\b"
+)
+
+
 def rule_intent(text: str) -> Intent | None:
     """The first rule that fires on a cleaned utterance, or None."""
+    about_scene = bool(_MOVING_THING.search(text))
     for intent, pattern in _RULES:
+        if intent in ("slower", "faster") and about_scene:
+            continue
         if pattern.search(text):
             return intent
     return None

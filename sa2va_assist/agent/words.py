@@ -23,7 +23,7 @@ NOISE_LINES = frozenset({
 # recogniser produces for a word that the request vocabulary needs; none is a word a request would
 # use in its own sense at that place ("were is", not "were").
 HOMOPHONES: dict[str, str] = {
-    "wear": "where", "wheres": "where's", "wears": "where's", "whats": "what's", "wheres's": "where's",
+    "wheres": "where's", "wears": "where's", "whats": "what's", "wheres's": "where's",
     "reed": "read", "rede": "read", "discribe": "describe", "descibe": "describe", "describ": "describe",
     "menny": "many", "meny": "many", "mony": "many", "cont": "count", "fined": "find", "fynd": "find",
     "quite": "quiet", "quiete": "quiet", "repete": "repeat", "repeet": "repeat", "slowe": "slower",
@@ -36,7 +36,7 @@ HOMOPHONES: dict[str, str] = {
 }  # fmt: skip
 # Two-word mishearings: "were is" (where is), "red the" (read the), "fine my" (find my).
 _PAIRS = (
-    (re.compile(r"\bwere (is|are|did|does|do|was)\b"), r"where \1"),
+    (re.compile(r"\b(?:were|wear) (is|are|did|does|do|was|'s)\b"), r"where \1"),
     (re.compile(r"^(?:can you |please )?red (the|that|this|it|me|out|aloud|what)\b"), r"read \1"),
     (re.compile(r"\bfine (my|the|me|a|an|our)\b"), r"find \1"),
     (re.compile(r"\bhow much (people|persons|cars|chairs|cups|bottles|dogs|cats)\b"), r"how many \1"),
@@ -65,9 +65,12 @@ KEYWORDS = (
 
 
 def _one_off(word: str, keyword: str) -> bool:
-    """``word`` is ``keyword`` with exactly one letter missing or one letter extra."""
+    """``word`` is ``keyword`` with exactly one letter missing or one letter extra (an extra s, d, y or
+    r at the end makes an inflection or another word: "tracks", "county")."""
     short, long_ = (word, keyword) if len(word) < len(keyword) else (keyword, word)
     if len(long_) - len(short) != 1 or word[:1] != keyword[:1]:
+        return False
+    if word.startswith(keyword) and word[-1] in "sdyr":  # "tracks", "guided", "county", "faster"
         return False
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
@@ -78,7 +81,7 @@ def _respelled(word: str) -> str:
     return next((k for k in KEYWORDS if " " not in k and len(k) >= 5 and _one_off(word, k)), word)
 
 
-_COMMON = frozenset({"tracks", "counts", "guides", "follows", "repeats", "wheres", "faste", "trace", "coun"})
+_COMMON = frozenset({"were", "wheres", "faste", "trace", "coun"})  # real words one letter off a keyword
 
 
 def clean(text: str) -> str:
