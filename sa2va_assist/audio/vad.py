@@ -1,0 +1,223 @@
+"""Voice activity: :class:`Vad` gives each 32 ms block a speech probability (Silero VAD, its ONNX model
+run with onnxruntime, no torch), and :class:`Endpointer` turns probabilities into utterances: when a
+question starts (the barge-in cue) and when it has ended (time to transcribe).
+
+The model contract, as silero_vad's own ``OnnxWrapper`` feeds it at 16 kHz: ``input`` (1, 64 + 512)
+float32 = the last 64 samples the model saw, then the new block (zeros before the first block);
+``state`` (2, 1, 128) float32 = the previous call's ``stateN`` (zeros at first); ``sr`` int64 16000.
+Output (1, 1): the probability that the block holds speech. ``reset()`` zeroes both memories.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from math import ceil
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DependencyError, ModelError
+from .mic import BLOCK, BLOCK_S, RATE, AudioSource
+from .tts import Audio
+
+# silero-vad 6.2.3's data folder: the 16 kHz-only export first (smaller), then its 8/16 kHz model
+MODEL_FILES = ("silero_vad_16k_op15.onnx", "silero_vad.onnx")
+CONTEXT = 64  # samples of the previous block the model sees again at 16 kHz (OnnxWrapper's context_size)
+HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADIterator
+_PIP = "pip install silero-vad==6.2.3 onnxruntime"
+
+
+def model_path() -> Path:
+    """The Silero VAD ONNX file inside the installed silero-vad package (found without importing the
+    package: its ``__init__`` imports torch). DependencyError when the package or model is absent."""
+    spec = importlib.util.find_spec("silero_vad")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        for name in MODEL_FILES:
+            if (path := Path(folder, "data", name)).is_file():
+                return path
+    where = f"no ONNX model in {folders[0]}/data" if folders else "the silero-vad package is not installed"
+    raise DependencyError(f"voice activity detection needs Silero VAD ({where})", _PIP)
+
+
+class Vad:
+    """Silero VAD on the CPU: ``probability(block)`` per consecutive 32 ms block of one stream (the
+    model is recurrent: it remembers the stream); ``reset()`` before an unrelated stream. ~0.2 ms per
+    block on one thread (median, 2-core dev box). Loads in the constructor: DependencyError without
+    onnxruntime or the model."""
+
+    _state: np.ndarray  # (2, 1, 128) float32: the model's recurrent memory
+    _window: np.ndarray  # (1, CONTEXT + BLOCK) float32: context, then the block being scored
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as err:
+            raise DependencyError("voice activity detection needs onnxruntime", _PIP) from err
+        self.model_path = model_path()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        options.log_severity_level = 3  # errors only: the exports carry unused initializers ORT warns about
+        try:
+            self._session = ort.InferenceSession(str(self.model_path), options, ["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own Fail / InvalidGraph types
+            fix = "pip install --force-reinstall silero-vad==6.2.3"
+            raise ModelError(f"cannot load Silero VAD from {self.model_path} ({err})", fix) from err
+        self._takes_rate = "sr" in {i.name for i in self._session.get_inputs()}
+        self.reset()
+
+    def probability(self, block: Audio) -> float:
+        """Speech probability in [0, 1] of ``block``: (BLOCK,) float32 at 16 kHz, the next in the stream."""
+        if block.shape != (BLOCK,):
+            raise ValueError(f"Vad takes blocks of {BLOCK} samples at {RATE} Hz, not shape {block.shape}")
+        self._window[0, CONTEXT:] = block
+        feed = {"input": self._window, "state": self._state}
+        if self._takes_rate:
+            feed["sr"] = np.array(RATE, np.int64)
+        out, self._state = self._session.run(None, feed)
+        self._window[0, :CONTEXT] = self._window[0, -CONTEXT:]  # this block's tail: the next one's context
+        return float(out[0, 0])
+
+    def reset(self) -> None:
+        """Forget the stream: zero recurrent state and context."""
+        self._state = np.zeros((2, 1, 128), np.float32)
+        self._window = np.zeros((1, CONTEXT + BLOCK), np.float32)
+
+
+def load_vad(threads: int = 1) -> Vad:
+    """A ready Vad (load once, then ``probability`` per block). DependencyError with the fix if missing."""
+    return Vad(threads)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One stretch of speech cut from a stream. Times are stream time: seconds of audio since it began."""
+
+    audio: Audio  # float32 mono 16 kHz, from pad_s before start_s to pad_s after end_s
+    start_s: float  # speech started: start of its first block above the threshold, seconds
+    end_s: float  # speech ended: start of the first quiet block after it (or where it was cut), seconds
+    detected_s: float  # the end was decided: about end_s + silence_s, seconds
+    ended_at: float  # time.monotonic() when the end was decided, for latency accounting
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds of speech, padding excluded."""
+        return self.end_s - self.start_s
+
+
+class Endpointer:
+    """Blocks in, utterances out. Speech starts once ``min_speech_s`` of blocks score at least
+    ``threshold`` with none below ``threshold - 0.15`` in between (a click stays out); it
+    ends once blocks stay below ``threshold - 0.15`` for ``silence_s``, or is cut at
+    ``max_utterance_s`` (speech still going on starts the next one). ``speaking`` is True from the
+    start until the end is decided, and ``on_speech_start`` is called once at the start: the barge-in
+    cue. Shorter than ``min_speech_s`` is dropped."""
+
+    _blocks: deque[Audio]  # audio from block index _first on
+    _first: int  # index of _blocks[0]
+    _fed: int  # blocks fed since the stream began
+    _start: int | None  # block where speech (or a candidate for it) began
+    _quiet_from: int | None  # block where the current quiet stretch began
+    _voiced: int  # blocks at or above the threshold since _start
+    _speaking: bool  # speech confirmed, end not yet decided
+
+    def __init__(
+        self,
+        vad: Vad,
+        threshold: float = 0.5,
+        silence_s: float = 0.5,
+        min_speech_s: float = 0.15,
+        max_utterance_s: float = 15.0,
+        pad_s: float = 0.2,
+    ) -> None:
+        self.vad, self.threshold, self.silence_s = vad, threshold, silence_s
+        self.min_speech_s, self.max_utterance_s, self.pad_s = min_speech_s, max_utterance_s, pad_s
+        self.on_speech_start: Callable[[], None] | None = None
+        self.probability = 0.0  # the last block's speech probability
+        self._pad = ceil(pad_s / BLOCK_S - 1e-9)  # blocks kept before a possible start
+        self._clear()
+
+    @property
+    def speaking(self) -> bool:
+        """Inside speech now: started, end not yet decided."""
+        return self._speaking
+
+    def feed(self, block: Audio) -> Utterance | None:
+        """The next (BLOCK,) block of the stream; an Utterance when this block decided one has ended."""
+        p = self.probability = self.vad.probability(block)
+        now = self._fed = self._fed + 1  # blocks fed: this block is now - 1
+        self._blocks.append(np.array(block, np.float32))  # a copy: a caller may reuse its buffer
+        loud, quiet = p >= self.threshold, p < self.threshold - HYSTERESIS
+        if self._start is None and loud:
+            self._start, self._voiced = now - 1, 0
+        if self._start is None:
+            self._trim()
+        elif not self._speaking:  # a candidate: enough voiced blocks make it speech, a quiet one ends it
+            self._voiced += loud
+            if quiet or (now - self._start) * BLOCK_S >= self.max_utterance_s:
+                self._start = None
+            elif self._voiced * BLOCK_S >= self.min_speech_s - 1e-9:
+                self._speaking = True
+                if self.on_speech_start is not None:
+                    self.on_speech_start()
+        else:
+            if loud:
+                self._quiet_from = None
+            elif quiet and self._quiet_from is None:
+                self._quiet_from = now - 1
+            if self._quiet_from is not None and (now - self._quiet_from) * BLOCK_S >= self.silence_s - 1e-9:
+                return self._cut(self._quiet_from)
+            if (now + 1 - self._start) * BLOCK_S > self.max_utterance_s + 1e-9:  # one more is too long
+                return self._cut(now)
+        return None
+
+    def finish(self) -> Utterance | None:
+        """The stream ended: the utterance in progress, ended where its quiet began or here; else None."""
+        if not self._speaking:
+            return None
+        return self._cut(self._quiet_from if self._quiet_from is not None else self._fed)
+
+    def reset(self) -> None:
+        """Start over on a new stream (also resets the Vad)."""
+        self.vad.reset()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._blocks = deque()
+        self._first = self._fed = self._voiced = 0
+        self._start = self._quiet_from = None
+        self._speaking = False
+
+    def _cut(self, end: int) -> Utterance | None:
+        assert self._start is not None
+        pad, kept = round(self.pad_s * RATE), self._first * BLOCK  # samples; where self._blocks begin
+        first, last = max(self._start * BLOCK - pad, kept), min(end * BLOCK + pad, self._fed * BLOCK)
+        utterance = Utterance(
+            audio=np.concatenate(self._blocks)[first - kept : last - kept],
+            start_s=self._start * BLOCK_S,
+            end_s=end * BLOCK_S,
+            detected_s=self._fed * BLOCK_S,
+            ended_at=time.monotonic(),
+        )
+        self._start, self._quiet_from, self._speaking = None, None, False
+        self._trim()
+        return utterance if utterance.duration_s >= self.min_speech_s - 1e-9 else None
+
+    def _trim(self) -> None:
+        """Keep only the last pad_s of audio: what goes before the next start."""
+        while len(self._blocks) > self._pad:
+            self._blocks.popleft()
+            self._first += 1
+
+
+def utterances(source: AudioSource, endpointer: Endpointer) -> Iterator[Utterance]:
+    """Utterances from ``source`` as each one ends; when the source ends, one in progress is cut there."""
+    for block in source.blocks():
+        if (utterance := endpointer.feed(block)) is not None:
+            yield utterance
+    if (utterance := endpointer.finish()) is not None:
+        yield utterance
