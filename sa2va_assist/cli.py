@@ -60,6 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
     _common(chat)
 
+    listen = sub.add_parser(
+        "listen", help="the voice loop: ask by voice, hear the answer, interrupt any time"
+    )
+    seen = listen.add_mutually_exclusive_group()
+    seen.add_argument("--camera", help="camera index or stream URL to look through (default: camera 0)")
+    seen.add_argument("--source", help="an image, video or frame folder to look at instead of a camera")
+    listen.add_argument(
+        "--audio-in", nargs="+", help="WAV/FLAC files heard as if spoken (instead of the mic)"
+    )
+    listen.add_argument("--mic", default="mic", help='microphone: "mic" (default), "mic:NAME" or "mic:INDEX"')
+    listen.add_argument("--audio-out", help="write each answer as a WAV file here instead of playing it")
+    listen.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    listen.add_argument(
+        "--realtime", action="store_true", help="with --audio-in: play the files at real speed"
+    )
+    listen.add_argument(
+        "--noise-db", type=float, help="with --audio-in: add white noise at this level (dBFS)"
+    )
+    listen.add_argument("--push-to-talk", action="store_true", help="listen only after Enter is pressed")
+    listen.add_argument("--max-turns", type=int, help="stop after this many turns")
+    listen.add_argument("--stt", help="speech model: base (default), tiny.en or a .pt checkpoint")
+    listen.add_argument("--memory", help='conversation memory: a SQLite file or ":memory:" (default: config)')
+    listen.add_argument("--thread", help="conversation id: continue an earlier conversation")
+    listen.add_argument("--backend", help="vision backend (default from config: lite)")
+    listen.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
+    _common(listen)
+
     setup = sub.add_parser("setup", help="install system libraries and prepare offline models")
     setup.add_argument("--no-system", action="store_true", help="skip the system-library step")
     _common(setup)
@@ -100,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .chat import run_chat
 
             return run_chat(args, _config(args))
+        if args.command == "listen":
+            from .listen import run_listen
+
+            return run_listen(args, _config(args))
         if args.command == "setup":
             from .install import run_setup
 

@@ -72,6 +72,16 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True)
+class ListenConfig:
+    stt_model: str = "base"  # base | tiny.en | a local openai-whisper .pt checkpoint
+    silence_s: float = 0.4  # silence that ends a question, seconds (shorter answers sooner, may cut pauses)
+    vad_threshold: float = 0.5  # speech probability (0..1) that starts a question
+    max_question_s: float = 15.0  # a question is cut after this many seconds
+    earcons: bool = True  # tones for thinking / error
+    spoken_earcons: bool = False  # also say "Thinking", "Sorry, something went wrong"
+
+
+@dataclass(frozen=True)
 class Config:
     backend: str = "lite"  # lite | sa2va; env SA2VA_ASSIST_BACKEND
     input: InputConfig = field(default_factory=InputConfig)
@@ -80,6 +90,7 @@ class Config:
     lite: LiteConfig = field(default_factory=LiteConfig)
     agent: AgentConfig = field(default_factory=AgentConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    listen: ListenConfig = field(default_factory=ListenConfig)
 
 
 T = TypeVar("T")

@@ -83,6 +83,7 @@ class Conversation:
         thread: str | None = None,
     ) -> None:
         self.options = options or AgentOptions()
+        self.deps = deps
         saver = checkpointer if checkpointer is not None else open_checkpointer(None)
         self.graph = build_graph(deps, self.options, classifier).compile(checkpointer=saver)
         self.thread = thread or uuid.uuid4().hex[:12]
@@ -117,6 +118,8 @@ class Conversation:
             question = str(interrupt.value.get("question", ""))
         if question:
             first = first if first is not None else time.perf_counter()
+            if self.deps.speaker is not None:
+                self.deps.speaker.say(question)
             if on_sentence is not None:
                 on_sentence(question)
         timings = dict(values.get("timings_ms", {}))

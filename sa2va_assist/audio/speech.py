@@ -13,6 +13,7 @@ import contextlib
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -124,8 +125,11 @@ class AudioSpeaker:
         self._sink: Sink = sink if sink is not None else SoundDeviceSink(device)
         synth("a", voice)
         self.last_error: Exception | None = None
+        # Called from the player thread as an item's first block goes to the sink ("speech" or
+        # "earcon"): the voice loop's "first audio out" time.
+        self.on_audio: Callable[[str], None] | None = None
         self._texts: queue.Queue[tuple[int, str | tuple[Audio, int]] | None] = queue.Queue()
-        self._audio: queue.Queue[tuple[int, Audio, int] | None] = queue.Queue(maxsize=2)
+        self._audio: queue.Queue[tuple[int, Audio, int, str] | None] = queue.Queue(maxsize=2)
         self._cond = threading.Condition()
         self._gen = 0  # bumped by stop(): anything tagged with an older one is dropped
         self._pending = 0  # items of this generation not yet heard
@@ -204,14 +208,14 @@ class AudioSpeaker:
             except Exception as err:  # one bad sentence must not silence the rest
                 self.last_error, samples, rate = err, _NOTHING, 0
             if samples.size:
-                self._audio.put((gen, samples, rate))
+                self._audio.put((gen, samples, rate, "earcon" if isinstance(what, tuple) else "speech"))
             else:
                 self._finish(gen, player=False)
         self._audio.put(None)
 
     def _play_loop(self) -> None:
         while (item := self._audio.get()) is not None:
-            gen, samples, rate = item
+            gen, samples, rate, kind = item
             with self._cond:
                 if gen != self._gen:
                     continue
@@ -219,6 +223,8 @@ class AudioSpeaker:
             try:
                 played = self._sink.start(rate)
                 samples, step = resample(samples, rate, played), max(1, round(played * BLOCK_S))
+                if self.on_audio is not None:
+                    self.on_audio(kind)
                 for start in range(0, samples.size, step):
                     if gen != self._gen:
                         self._sink.abort()
@@ -235,7 +241,10 @@ class AudioSpeaker:
 
 
 class _Immediate:
-    """A speaker that is done when ``say`` returns: nothing to stop or wait for."""
+    """A speaker that is done when ``say`` returns: nothing to stop or wait for. ``on_audio`` is
+    called as each sentence or earcon is out (written or printed)."""
+
+    on_audio: Callable[[str], None] | None = None
 
     def stop(self) -> None:
         pass
@@ -290,6 +299,8 @@ class FileSpeaker(_Immediate):
     def _write(self, samples: Audio, rate: int, label: str) -> None:
         self.files.append(self.out_dir / f"{len(self.files) + 1:03d}-{label}.wav")
         write_pcm16(self.files[-1], samples, rate)
+        if self.on_audio is not None:
+            self.on_audio("earcon" if label.startswith("earcon") else "speech")
 
 
 class PrintSpeaker(_Immediate):
@@ -302,6 +313,8 @@ class PrintSpeaker(_Immediate):
     def say(self, text: str) -> None:
         if line := " ".join(text.split()):
             print(line, file=self.stream, flush=True)
+            if self.on_audio is not None:
+                self.on_audio("speech")
 
     def play_earcon(self, name: str) -> None:
         earcon(name)  # an unknown name is an error here too

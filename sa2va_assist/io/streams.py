@@ -298,3 +298,29 @@ def open_source(spec: str, config: InputConfig | None = None, *, open_timeout_s:
     if camera is None:
         return FileSource(spec, config)
     return CameraSource(camera, open_timeout_s=open_timeout_s, max_side=config.max_side)
+
+
+class Snapshot:
+    """A frame source that can hold one moment: after ``freeze()`` every ``latest`` call answers from
+    the frames that were newest then (the voice loop freezes them when a question ends, so the answer is
+    about what the camera saw as the user finished speaking, not seconds later)."""
+
+    def __init__(self, source: FrameSource, max_frames: int = 8) -> None:
+        self.source, self.max_frames = source, max_frames
+        self.name, self.live = source.name, source.live
+        self._held: tuple[Frame, ...] | None = None
+
+    def freeze(self) -> None:
+        """Hold the newest ``max_frames`` frames (a source that fails now is asked again later)."""
+        try:
+            self._held = self.source.latest(self.max_frames)
+        except InputError:
+            self._held = None
+
+    def latest(self, max_frames: int = 1) -> tuple[Frame, ...]:
+        if self._held:
+            return self._held[-max_frames:]
+        return self.source.latest(max_frames)
+
+    def close(self) -> None:
+        self.source.close()

@@ -1,0 +1,187 @@
+"""The voice loop: listen, understand, look, answer out loud; stop talking the moment the user speaks.
+
+Two threads. The capture thread reads audio blocks, runs voice-activity endpointing, stops the speaker
+as soon as speech starts while it talks (barge-in), and at each end of speech freezes the newest
+camera frames and queues the utterance. The main thread takes utterances in order: acknowledgement
+earcon at once, speech to text, the agent's turn (its sentences are spoken as they come), a record of
+where the time went. A failing turn is said and printed; the loop goes on.
+
+Latency of a turn, ``first_audio_ms``: from the end of speech (stream time) to the first answer audio
+out = the endpointer's decision delay + the time from that decision (or, when an earlier turn was
+still running, from when this one was taken up) to the first sentence reaching the speaker's output.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..errors import AssistError
+
+EARCON_ACK = "thinking"
+
+
+@dataclass
+class LoopTurn:
+    """One spoken turn, as ``--json`` prints it."""
+
+    n: int
+    transcript: str
+    intent: str = ""
+    answer: str = ""
+    sentences: list[str] = field(default_factory=list)
+    question: str | None = None
+    error: str | None = None
+    audio_file: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "turn": self.n,
+            "transcript": self.transcript,
+            "intent": self.intent,
+            "answer": self.answer,
+            "sentences": self.sentences,
+            "question": self.question,
+            "error": self.error,
+            "audio_file": self.audio_file,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+class Listener(Protocol):
+    """What the loop needs from speech to text (``stt.WhisperSTT``)."""
+
+    def transcribe(self, audio: Any) -> Any: ...
+
+
+class Talker(Protocol):
+    """What the loop needs from the agent (``agent.conversation.Conversation``)."""
+
+    def turn(self, utterance: str, on_sentence: Callable[[str], None] | None = None) -> Any: ...
+
+
+class Frozen(Protocol):
+    """A frame source that can hold the frames of one moment (``agent`` sees those)."""
+
+    def freeze(self) -> None: ...
+
+
+class VoiceLoop:
+    """Runs turns from ``utterances`` (an iterator of ``vad.Utterance``) until it ends.
+
+    ``speaker`` is an ``audio.speech.Speaker`` (its ``on_audio`` hook is used for timing); the agent
+    speaks through it (build the conversation with the same speaker); ``frames`` (optional) is frozen
+    at each end of speech; ``on_turn`` gets every finished turn, ``on_sentence`` each sentence as it
+    comes (printing), ``on_transcript`` what was heard."""
+
+    def __init__(
+        self,
+        utterances: Iterator[Any],
+        stt: Listener,
+        agent: Talker,
+        speaker: Any,
+        *,
+        frames: Frozen | None = None,
+        on_turn: Callable[[LoopTurn], None] | None = None,
+        earcons: bool = True,
+        after_turn: Callable[[LoopTurn], str | None] | None = None,
+        on_sentence: Callable[[str], None] | None = None,
+        on_transcript: Callable[[str], None] | None = None,
+    ) -> None:
+        self.utterances, self.stt, self.agent, self.speaker = utterances, stt, agent, speaker
+        self.frames, self.on_turn, self.earcons, self.after_turn = frames, on_turn, earcons, after_turn
+        self.on_sentence, self.on_transcript = on_sentence, on_transcript
+        self.turns: list[LoopTurn] = []
+        self.barge_ins = 0
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._first_audio: float | None = None
+        self._capture_error: AssistError | None = None
+        speaker.on_audio = self._heard
+
+    # --- capture side --------------------------------------------------------------------------------
+
+    def barge_in(self) -> None:
+        """The user started talking (or pressed a key): silence the answer now."""
+        if getattr(self.speaker, "speaking", False):
+            self.speaker.stop()
+            self.barge_ins += 1
+
+    def _capture(self) -> None:
+        try:
+            for utterance in self.utterances:
+                if self.frames is not None:
+                    self.frames.freeze()  # the frames of the moment the question ended
+                self._queue.put(utterance)
+        except AssistError as err:  # the microphone vanished: said by the main thread
+            self._capture_error = err
+        finally:
+            self._queue.put(None)
+
+    # --- answering side ----------------------------------------------------------------------------
+
+    def _heard(self, kind: str) -> None:
+        if kind == "speech" and self._first_audio is None:
+            self._first_audio = time.monotonic()
+
+    def run(self, max_turns: int | None = None) -> list[LoopTurn]:
+        """Answer until the audio ends (or ``max_turns``); returns every turn."""
+        capture = threading.Thread(target=self._capture, name="sa2va-capture", daemon=True)
+        capture.start()
+        while max_turns is None or len(self.turns) < max_turns:
+            utterance = self._queue.get()
+            if utterance is None:
+                break
+            turn = self._answer(utterance, len(self.turns) + 1)
+            self.turns.append(turn)
+            if self.on_turn is not None:
+                self.on_turn(turn)
+        if self._capture_error is not None:
+            self._say_problem(self._capture_error.one_line())
+        return self.turns
+
+    def _answer(self, utterance: Any, n: int) -> LoopTurn:
+        taken = time.monotonic()
+        start = max(taken, getattr(utterance, "ended_at", taken))  # waiting for the last turn excluded
+        vad_ms = max(0.0, (utterance.detected_s - utterance.end_s) * 1000.0)
+        self._first_audio = None
+        if self.earcons:
+            self.speaker.play_earcon(EARCON_ACK)
+        timings = {"vad_ms": vad_ms, "ack_ms": (time.monotonic() - start) * 1000.0}
+        turn = LoopTurn(n, "")
+        try:
+            t0 = time.monotonic()
+            turn.transcript = str(self.stt.transcribe(utterance.audio).text).strip()
+            timings["stt_ms"] = (time.monotonic() - t0) * 1000.0
+            if self.on_transcript is not None:
+                self.on_transcript(turn.transcript)
+            t0 = time.monotonic()
+            result = self.agent.turn(turn.transcript, on_sentence=self.on_sentence)
+            timings["agent_ms"] = (time.monotonic() - t0) * 1000.0
+            for key in ("vision_ms", "scan_ms", "first_sentence_ms"):
+                if key in result.timings_ms:
+                    timings[key] = float(result.timings_ms[key])
+            turn.intent, turn.sentences, turn.question = result.intent, result.sentences, result.question
+            turn.answer = result.answer
+        except AssistError as err:
+            turn.error = err.one_line()
+            self._say_problem(turn.error)
+        except Exception as err:  # one bad turn never ends the loop
+            turn.error = f"{type(err).__name__}: {err}"
+            self._say_problem("something went wrong with that question; please ask again")
+        if self.after_turn is not None:
+            turn.audio_file = self.after_turn(turn)
+        if self._first_audio is not None:
+            timings["first_audio_ms"] = vad_ms + (self._first_audio - start) * 1000.0
+        timings["total_ms"] = vad_ms + (time.monotonic() - start) * 1000.0
+        turn.timings_ms = timings
+        return turn
+
+    def _say_problem(self, message: str) -> None:
+        if self.earcons:
+            self.speaker.play_earcon("error")
+        self.speaker.say(f"Sorry: {message.rstrip('.')}.")

@@ -1,0 +1,167 @@
+"""``sa2va-assist listen``: ask by voice, hear the answer, interrupt at any time.
+
+Audio comes from the microphone (or ``--audio-in`` files, played as if spoken); frames from a camera
+(``--camera``) or a file (``--source``). Answers are spoken (sound card), or with ``--audio-out DIR``
+recorded one WAV per answer; with no sound card they are recorded under ``out/answers`` and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .config import Config
+from .errors import DependencyError, InputError
+
+RETRY_S = 3.0  # a missing or vanished microphone is tried again this often
+DEFAULT_ANSWERS = "out/answers"
+
+
+class KeptAlive:
+    """A microphone that survives: when it cannot be opened or stops, the problem is printed and
+    spoken once, and it is opened again every ``RETRY_S`` until it works (Ctrl-C ends the loop)."""
+
+    name, live = "microphone", True
+
+    def __init__(self, open_source: Any, speaker: Any, retry_s: float = RETRY_S) -> None:
+        self.open_source, self.speaker, self.retry_s = open_source, speaker, retry_s
+        self._closed = threading.Event()
+        self._current: Any = None
+
+    def blocks(self) -> Iterator[Any]:
+        said = ""
+        while not self._closed.is_set():
+            try:
+                self._current = self.open_source()
+                said = ""
+                yield from self._current.blocks()
+            except (InputError, DependencyError) as err:
+                if err.one_line() != said:  # each new problem once, not every retry
+                    said = err.one_line()
+                    print(f"error: {said}", file=sys.stderr, flush=True)
+                    self.speaker.say(f"{err.message[:1].upper()}{err.message[1:]}. Trying again.")
+                self._closed.wait(self.retry_s)
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._current is not None:
+            self._current.close()
+
+
+class Gated:
+    """Push-to-talk: the source's audio while ``armed`` (a key press), silence otherwise (cleared when
+    a question ends)."""
+
+    name, live = "microphone (push to talk)", True
+
+    def __init__(self, source: Any, armed: threading.Event) -> None:
+        self.source, self.armed = source, armed
+
+    def blocks(self) -> Iterator[Any]:
+        import numpy as np
+
+        for block in self.source.blocks():
+            yield block if self.armed.is_set() else np.zeros_like(block)
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def open_speech(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
+    """The speaker, and a function that saves each answer (None when speech is played live)."""
+    from .audio.recorder import AnswerRecorder
+    from .audio.speech import AudioSpeaker, Voice
+
+    voice = Voice(config.speech.voice, config.speech.rate_wpm, config.speech.volume)
+    if not args.audio_out:
+        try:
+            return AudioSpeaker(voice, spoken_earcons=config.listen.spoken_earcons), None
+        except DependencyError as err:
+            print(f"speech: {err.message}; answers are written to {DEFAULT_ANSWERS} instead", file=sys.stderr)
+    recorder = AnswerRecorder(args.audio_out or DEFAULT_ANSWERS, voice)
+    return recorder, lambda turn: recorder.finish(turn.n)
+
+
+def run_listen(args: argparse.Namespace, config: Config) -> int:
+    from .agent.build import load_classifier, open_conversation
+    from .audio.loop import VoiceLoop
+    from .audio.mic import open_audio_source
+    from .audio.stt import load_stt
+    from .audio.vad import Endpointer, load_vad, utterances
+    from .io.streams import Snapshot, open_source
+    from .vision import load_backend
+
+    spec = args.source or (f"camera:{args.camera}" if args.camera and args.camera.isdigit() else args.camera)
+    frames = Snapshot(open_source(spec or "camera", config.input), config.agent.frames_per_look)
+    speaker: Any = None
+    audio: Any = None
+    try:
+        speaker, save = open_speech(args, config)
+        if args.audio_in:
+            audio = open_audio_source(None, args.audio_in, realtime=args.realtime, noise_db=args.noise_db)
+        else:
+            audio = KeptAlive(lambda: open_audio_source(args.mic), speaker)
+        lc = config.listen
+        endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
+        stt = load_stt(args.stt or lc.stt_model)
+        backend = load_backend(config)
+        classifier = load_classifier() if config.agent.examples else None
+        agent = open_conversation(config, backend, frames, speaker, args.memory, args.thread, classifier)
+        armed = threading.Event()
+        if not args.push_to_talk:
+            armed.set()
+        stream = utterances(Gated(audio, armed) if args.push_to_talk else audio, endpointer)
+
+        def on_turn(turn: Any) -> None:
+            if args.push_to_talk:
+                armed.clear()
+            if args.json:
+                print(json.dumps(turn.document(), ensure_ascii=False), flush=True)
+            elif turn.error:
+                print(f"error: {turn.error}", file=sys.stderr, flush=True)
+
+        printing = None if args.json else (lambda s: print(s, flush=True))
+        loop = VoiceLoop(
+            stream, stt, agent, speaker, frames=frames, on_turn=on_turn, earcons=lc.earcons, after_turn=save,
+            on_sentence=printing, on_transcript=None if args.json else _show_transcript,
+        )  # fmt: skip
+        endpointer.on_speech_start = loop.barge_in
+        if sys.stdin.isatty() and not args.audio_in:
+            _keys(loop, armed, args.push_to_talk)
+        start = time.monotonic()
+        turns = loop.run(args.max_turns)
+        if not args.json:
+            print(f"{len(turns)} turn(s) in {time.monotonic() - start:.1f} s", file=sys.stderr)
+        return 2 if any(t.error for t in turns) else 0
+    finally:
+        for part in (audio, speaker, frames):
+            if part is not None:
+                if part is speaker:
+                    part.wait(30.0)
+                part.close()
+
+
+def _show_transcript(text: str) -> None:
+    print(f"> {text}", file=sys.stderr, flush=True)
+
+
+def _keys(loop: Any, armed: threading.Event, push_to_talk: bool) -> None:
+    """Enter stops the answer being spoken (barge-in by key); with push-to-talk it also arms listening."""
+    print(
+        "Listening. Press Enter to interrupt" + (" and to talk" if push_to_talk else "") + ".",
+        file=sys.stderr,
+    )
+
+    def read() -> None:
+        for _ in sys.stdin:
+            loop.barge_in()
+            if push_to_talk:
+                armed.set()
+                print("(listening)", file=sys.stderr, flush=True)
+
+    threading.Thread(target=read, name="sa2va-keys", daemon=True).start()
