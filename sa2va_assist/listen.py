@@ -38,8 +38,9 @@ class KeptAlive:
         while not self._closed.is_set():
             try:
                 self._current = self.open_source()
-                said = ""
-                yield from self._current.blocks()
+                for block in self._current.blocks():
+                    said = ""  # working again only once sound comes: one that opens, then stops, is said once
+                    yield block
             except (InputError, DependencyError) as err:
                 if err.one_line() != said:  # each new problem once, not every retry
                     said = err.one_line()
@@ -89,7 +90,7 @@ def open_speech(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
 
 def run_listen(args: argparse.Namespace, config: Config) -> int:
     from .agent.build import load_classifier, open_conversation
-    from .audio.loop import VoiceLoop
+    from .audio.loop import Muting, VoiceLoop
     from .audio.mic import open_audio_source
     from .audio.stt import load_stt
     from .audio.vad import Endpointer, load_vad, utterances
@@ -111,7 +112,8 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
         stt = load_stt(args.stt or lc.stt_model)
         backend = load_backend(config)
         classifier = load_classifier() if config.agent.examples else None
-        agent = open_conversation(config, backend, frames, speaker, args.memory, args.thread, classifier)
+        voice = Muting(speaker)  # the agent speaks through it: a barge-in drops the rest of that answer
+        agent = open_conversation(config, backend, frames, voice, args.memory, args.thread, classifier)
         armed = threading.Event()
         if not args.push_to_talk:
             armed.set()
@@ -127,8 +129,8 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
 
         printing = None if args.json else (lambda s: print(s, flush=True))
         loop = VoiceLoop(
-            stream, stt, agent, speaker, frames=frames, on_turn=on_turn, earcons=lc.earcons, after_turn=save,
-            on_sentence=printing, on_transcript=None if args.json else _show_transcript,
+            stream, stt, agent, speaker, voice=voice, frames=frames, on_turn=on_turn, earcons=lc.earcons,
+            after_turn=save, on_sentence=printing, on_transcript=None if args.json else _show_transcript,
         )  # fmt: skip
         endpointer.on_speech_start = loop.barge_in
         if sys.stdin.isatty() and not args.audio_in:

@@ -173,6 +173,8 @@ class PaintedBackend:
 class FrameList:
     """A frame source over frames the test sets (``frames`` may be replaced between turns)."""
 
+    name, live = "test frames", True
+
     def __init__(self, *images: np.ndarray) -> None:
         from sa2va_assist.types import Frame
 

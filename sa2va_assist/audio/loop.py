@@ -66,17 +66,39 @@ class Talker(Protocol):
 
 
 class Frozen(Protocol):
-    """A frame source that can hold the frames of one moment (``agent`` sees those)."""
+    """A frame source that can hold the frames of one moment (``io.streams.Snapshot``)."""
 
-    def freeze(self) -> None: ...
+    def capture(self) -> Any: ...
+
+    def hold(self, frames: Any) -> None: ...
+
+
+class Muting:
+    """The speaker the agent talks through: after a barge-in it drops the rest of that turn's
+    sentences (the user is talking; an answer that goes on would talk over them)."""
+
+    def __init__(self, speaker: Any) -> None:
+        self.speaker, self.muted = speaker, False
+
+    def say(self, text: str) -> None:
+        if not self.muted:
+            self.speaker.say(text)
+
+    def stop(self) -> None:
+        self.speaker.stop()
+
+    def set_rate(self, wpm: int) -> None:
+        if hasattr(self.speaker, "set_rate"):
+            self.speaker.set_rate(wpm)
 
 
 class VoiceLoop:
     """Runs turns from ``utterances`` (an iterator of ``vad.Utterance``) until it ends.
 
     ``speaker`` is an ``audio.speech.Speaker`` (its ``on_audio`` hook is used for timing); the agent
-    speaks through it (build the conversation with the same speaker); ``frames`` (optional) is frozen
-    at each end of speech; ``on_turn`` gets every finished turn, ``on_sentence`` each sentence as it
+    speaks through ``voice`` (a ``Muting`` wrapper of it, which a barge-in silences for the rest of the
+    turn); ``frames`` (optional) is captured at each end of speech and held while that turn runs;
+    ``on_turn`` gets every finished turn, ``on_sentence`` each sentence as it
     comes (printing), ``on_transcript`` what was heard."""
 
     def __init__(
@@ -92,10 +114,12 @@ class VoiceLoop:
         after_turn: Callable[[LoopTurn], str | None] | None = None,
         on_sentence: Callable[[str], None] | None = None,
         on_transcript: Callable[[str], None] | None = None,
+        voice: Muting | None = None,
     ) -> None:
         self.utterances, self.stt, self.agent, self.speaker = utterances, stt, agent, speaker
         self.frames, self.on_turn, self.earcons, self.after_turn = frames, on_turn, earcons, after_turn
         self.on_sentence, self.on_transcript = on_sentence, on_transcript
+        self.voice = voice or Muting(speaker)  # what the agent should speak through
         self.turns: list[LoopTurn] = []
         self.barge_ins = 0
         self._queue: queue.Queue[Any] = queue.Queue()
@@ -108,17 +132,22 @@ class VoiceLoop:
     def barge_in(self) -> None:
         """The user started talking (or pressed a key): silence the answer now."""
         if getattr(self.speaker, "speaking", False):
+            self.voice.muted = True  # the rest of this answer is dropped too
             self.speaker.stop()
             self.barge_ins += 1
 
     def _capture(self) -> None:
         try:
             for utterance in self.utterances:
-                if self.frames is not None:
-                    self.frames.freeze()  # the frames of the moment the question ended
-                self._queue.put(utterance)
+                # the frames of the moment this question ended, held while it is answered
+                held = self.frames.capture() if self.frames is not None else None
+                self._queue.put((utterance, held))
         except AssistError as err:  # the microphone vanished: said by the main thread
             self._capture_error = err
+        except Exception as err:  # a failing VAD or driver: said too, never a silent end
+            self._capture_error = AssistError(
+                f"listening stopped ({type(err).__name__}: {err})", "start again"
+            )
         finally:
             self._queue.put(None)
 
@@ -133,9 +162,13 @@ class VoiceLoop:
         capture = threading.Thread(target=self._capture, name="sa2va-capture", daemon=True)
         capture.start()
         while max_turns is None or len(self.turns) < max_turns:
-            utterance = self._queue.get()
-            if utterance is None:
+            item = self._queue.get()
+            if item is None:
                 break
+            utterance, held = item
+            if self.frames is not None:
+                self.frames.hold(held)
+            self.voice.muted = False
             turn = self._answer(utterance, len(self.turns) + 1)
             self.turns.append(turn)
             if self.on_turn is not None:

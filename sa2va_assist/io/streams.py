@@ -301,21 +301,30 @@ def open_source(spec: str, config: InputConfig | None = None, *, open_timeout_s:
 
 
 class Snapshot:
-    """A frame source that can hold one moment: after ``freeze()`` every ``latest`` call answers from
-    the frames that were newest then (the voice loop freezes them when a question ends, so the answer is
-    about what the camera saw as the user finished speaking, not seconds later)."""
+    """A frame source that can hold one moment: ``capture()`` takes the newest frames now, ``hold()``
+    makes every later ``latest`` answer from them. The voice loop captures when a question ends and
+    holds those frames while it answers that question, so the answer is about what the camera saw as
+    the user finished speaking (not seconds later, nor at a later question's end)."""
 
     def __init__(self, source: FrameSource, max_frames: int = 8) -> None:
         self.source, self.max_frames = source, max_frames
         self.name, self.live = source.name, source.live
         self._held: tuple[Frame, ...] | None = None
 
-    def freeze(self) -> None:
-        """Hold the newest ``max_frames`` frames (a source that fails now is asked again later)."""
+    def capture(self) -> tuple[Frame, ...] | None:
+        """The newest ``max_frames`` frames now; None when the source fails (asked again later)."""
         try:
-            self._held = self.source.latest(self.max_frames)
+            return self.source.latest(self.max_frames)
         except InputError:
-            self._held = None
+            return None
+
+    def hold(self, frames: tuple[Frame, ...] | None) -> None:
+        """Answer from ``frames`` until the next ``hold`` (None: from the live source)."""
+        self._held = frames or None
+
+    def freeze(self) -> None:
+        """``hold(capture())``: hold the newest frames."""
+        self.hold(self.capture())
 
     def latest(self, max_frames: int = 1) -> tuple[Frame, ...]:
         if self._held:
