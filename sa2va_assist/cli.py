@@ -54,11 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="print one JSON object per turn")
     chat.add_argument("--speak", action="store_true", help="speak the answers (audio out, else WAV files)")
     chat.add_argument("--speak-dir", help="with --speak and no sound device: write the answers' WAVs here")
-    chat.add_argument("--memory", help='conversation memory: a SQLite file or ":memory:" (default: config)')
-    chat.add_argument("--thread", help="conversation id: continue an earlier conversation kept in memory")
-    chat.add_argument("--backend", help="vision backend (default from config: lite)")
-    chat.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
-    _common(chat)
+    _conversation(chat)
 
     listen = sub.add_parser(
         "listen", help="the voice loop: ask by voice, hear the answer, interrupt any time"
@@ -81,11 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--push-to-talk", action="store_true", help="listen only after Enter is pressed")
     listen.add_argument("--max-turns", type=int, help="stop after this many turns")
     listen.add_argument("--stt", help="speech model: base (default), tiny.en or a .pt checkpoint")
-    listen.add_argument("--memory", help='conversation memory: a SQLite file or ":memory:" (default: config)')
-    listen.add_argument("--thread", help="conversation id: continue an earlier conversation")
-    listen.add_argument("--backend", help="vision backend (default from config: lite)")
-    listen.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
-    _common(listen)
+    _conversation(listen)
 
     setup = sub.add_parser("setup", help="install system libraries and prepare offline models")
     setup.add_argument("--no-system", action="store_true", help="skip the system-library step")
@@ -111,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the Sa2VA models the sa2va backend knows")
     _common(models)
     return parser
+
+
+def _conversation(p: argparse.ArgumentParser) -> None:
+    """Options of the commands that hold a conversation (chat, listen), then the common ones."""
+    p.add_argument("--memory", help='conversation memory: a SQLite file or ":memory:" (default: config)')
+    p.add_argument("--thread", help="conversation id: continue an earlier conversation kept in memory")
+    p.add_argument("--backend", help="vision backend (default from config: lite)")
+    p.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
+    _common(p)
 
 
 def _common(p: argparse.ArgumentParser) -> None:

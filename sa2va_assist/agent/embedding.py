@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import ConfigError, DependencyError, ModelError
+from ..onnx import cpu_session
 
 Log = Callable[[str], object]
 DIM = 384  # all-MiniLM-L6-v2 hidden size
@@ -139,23 +140,13 @@ def load_embedder(
     if missing:
         raise DependencyError(f"no sentence-embedding model at {model_dir} (no {missing[0]})", INSTALL_HINT)
     try:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
     except ImportError as err:
-        raise DependencyError(f"{err.name} is missing", "Run: pip install onnxruntime tokenizers") from err
+        raise DependencyError(f"{err.name} is missing", "Run: pip install tokenizers") from err
     path = onnx_path(model_dir, cache_dir)
     if not path.is_file():
         export_onnx(model_dir, path, log)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, threads)
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as err:  # onnxruntime raises its own exception types
-        raise ModelError(
-            f"cannot load the embedding model {path}: {err}", "delete it; the next load re-exports it"
-        ) from err
+    session = cpu_session(path, threads, "the embedding model", "delete it; the next load re-exports it")
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)

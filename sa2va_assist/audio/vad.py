@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DependencyError, ModelError
+from ..errors import DependencyError
+from ..onnx import cpu_session
 from .mic import BLOCK, BLOCK_S, RATE, AudioSource
 from .tts import Audio
 
@@ -54,19 +55,9 @@ class Vad:
     _window: np.ndarray  # (1, CONTEXT + BLOCK) float32: context, then the block being scored
 
     def __init__(self, threads: int = 1) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as err:
-            raise DependencyError("voice activity detection needs onnxruntime", _PIP) from err
         self.model_path = model_path()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-        options.log_severity_level = 3  # errors only: the exports carry unused initializers ORT warns about
-        try:
-            self._session = ort.InferenceSession(str(self.model_path), options, ["CPUExecutionProvider"])
-        except Exception as err:  # onnxruntime raises its own Fail / InvalidGraph types
-            fix = "pip install --force-reinstall silero-vad==6.2.3"
-            raise ModelError(f"cannot load Silero VAD from {self.model_path} ({err})", fix) from err
+        fix = "pip install --force-reinstall silero-vad==6.2.3"
+        self._session = cpu_session(self.model_path, threads, "Silero VAD from", fix, quiet=True)
         self._takes_rate = "sr" in {i.name for i in self._session.get_inputs()}
         self.reset()
 

@@ -18,7 +18,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ....errors import DependencyError, InputError, ModelError
+from ....errors import InputError, ModelError
+from ....onnx import cpu_session
 from ....spatial import COCO_CLASSES
 from .prepare import onnx_path
 
@@ -140,20 +141,7 @@ def load_detector(cache_dir: Path | None = None, threads: int = 2, **options: An
         raise ModelError(
             f"the object detector is not prepared ({path} is missing)", "Run: sa2va-assist setup"
         )
-    try:
-        import onnxruntime as ort
-    except ImportError as err:
-        raise DependencyError("onnxruntime is not installed", "Run: pip install onnxruntime") from err
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = max(1, threads)
-    so.inter_op_num_threads = 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    except Exception as err:  # onnxruntime raises its own exception types
-        raise ModelError(
-            f"cannot load the object detector {path}: {err}", "delete it and run setup again"
-        ) from err
+    session = cpu_session(path, threads, "the object detector", "delete it and run setup again")
     detector = Detector(session, **options)
     detector.raw(np.zeros((64, 64, 3), np.uint8))  # the first run allocates: pay that at load
     return detector
