@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ..errors import AssistError
 
 EARCON_ACK = "thinking"
+AUDIO_WAIT_S = 3.0  # longest wait for a turn's first sentence to be heard before its record is written
 
 
 @dataclass
@@ -124,6 +125,7 @@ class VoiceLoop:
         self.barge_ins = 0
         self._queue: queue.Queue[Any] = queue.Queue()
         self._first_audio: float | None = None
+        self._audio_out = threading.Event()  # set when this turn's first sentence reaches the output
         self._capture_error: AssistError | None = None
         speaker.on_audio = self._heard
 
@@ -156,6 +158,7 @@ class VoiceLoop:
     def _heard(self, kind: str) -> None:
         if kind == "speech" and self._first_audio is None:
             self._first_audio = time.monotonic()
+            self._audio_out.set()
 
     def run(self, max_turns: int | None = None) -> list[LoopTurn]:
         """Answer until the audio ends (or ``max_turns``); returns every turn."""
@@ -182,6 +185,7 @@ class VoiceLoop:
         start = max(taken, getattr(utterance, "ended_at", taken))  # waiting for the last turn excluded
         vad_ms = max(0.0, (utterance.detected_s - utterance.end_s) * 1000.0)
         self._first_audio = None
+        self._audio_out.clear()
         if self.earcons:
             self.speaker.play_earcon(EARCON_ACK)
         timings = {"vad_ms": vad_ms, "ack_ms": (time.monotonic() - start) * 1000.0}
@@ -208,6 +212,10 @@ class VoiceLoop:
             self._say_problem("something went wrong with that question; please ask again")
         if self.after_turn is not None:
             turn.audio_file = self.after_turn(turn)
+        if (turn.sentences or turn.question) and not self.voice.muted:
+            # a speaker with its own threads is still synthesizing: the turn's record waits for the
+            # first audio (at most AUDIO_WAIT_S; a barge-in may have dropped it)
+            self._audio_out.wait(AUDIO_WAIT_S)
         if self._first_audio is not None:
             timings["first_audio_ms"] = vad_ms + (self._first_audio - start) * 1000.0
         timings["total_ms"] = vad_ms + (time.monotonic() - start) * 1000.0
