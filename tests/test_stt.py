@@ -223,3 +223,92 @@ def test_bad_arrays_raise_input_error(stt: SpeechToText) -> None:
         stt.transcribe(np.zeros((16_000, 2), np.float32))
     with pytest.raises(InputError, match="NaN"):
         stt.transcribe(np.full(16_000, np.nan, np.float32))
+
+
+# --- short audio context (fast_whisper) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "positions"),
+    [(0.5, 500), (2.0, 500), (8.99, 500), (9.01, 550), (12.3, 700), (20.0, 1050), (29.5, 1500), (45.0, 1500)],
+)
+def test_context_is_the_clip_plus_padding_in_whole_seconds_from_10_s_to_30_s(
+    seconds: float, positions: int
+) -> None:
+    pytest.importorskip("whisper")
+    from sa2va_assist.audio.fast_whisper import context_positions
+
+    assert context_positions(round(seconds * 16_000), 1500) == positions
+
+
+@pytest.fixture(scope="module")
+def window_stt(stt: SpeechToText) -> SpeechToText:
+    """The same loaded model, always on openai-whisper's 30 s window."""
+    from sa2va_assist.audio.stt import WhisperOptions, WhisperSTT
+
+    assert isinstance(stt, WhisperSTT)
+    return WhisperSTT(stt.model, WhisperOptions(short_context=False))
+
+
+@pytest.fixture(scope="module")
+def question(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    audio, _ = read_audio(speak("Where did I leave my phone?", tmp_path_factory.mktemp("q") / "q.wav"))
+    return audio
+
+
+@needs_whisper
+@needs_espeak
+def test_short_context_hears_the_same_words_as_the_window(
+    stt: SpeechToText, window_stt: SpeechToText, question: np.ndarray
+) -> None:
+    short, window = stt.transcribe(question), window_stt.transcribe(question)
+    assert short.context_s == 10.0 and window.context_s == 30.0
+    assert words(short.text) == words(window.text) == ["where", "did", "i", "leave", "my", "phone"]
+    assert short.language == window.language == "en"
+
+
+@needs_whisper
+@needs_espeak
+def test_short_context_is_faster_than_the_window(
+    stt: SpeechToText, window_stt: SpeechToText, question: np.ndarray
+) -> None:
+    """Best of three warm runs each, so that a busy machine slows both alike; measured ~0.45x."""
+    stt.transcribe(question), window_stt.transcribe(question)  # warm both paths
+    short = min(stt.transcribe(question).seconds for _ in range(3))
+    window = min(window_stt.transcribe(question).seconds for _ in range(3))
+    assert short < 0.7 * window, (short, window)
+
+
+@needs_whisper
+@needs_espeak
+def test_a_clip_longer_than_the_short_context_limit_takes_the_window(
+    stt: SpeechToText, question: np.ndarray
+) -> None:
+    from sa2va_assist.audio.stt import SHORT_CONTEXT_MAX_S
+
+    padded = np.zeros(int((SHORT_CONTEXT_MAX_S + 1) * 16_000), np.float32)
+    padded[: question.size] = question
+    result = stt.transcribe(padded)
+    assert result.context_s == 30.0
+    assert {"leave", "phone"} <= set(words(result.text)), result.text
+
+
+@needs_whisper
+@pytest.mark.parametrize(
+    ("seed", "seconds", "context_s"),
+    [(3, 3.0, 10.0), (0, 2.0, 30.0), (1, 1.5, 30.0)],
+    ids=["heard as silence", "unsure: the window decides", "runaway: redone on the window"],
+)
+def test_faint_noise_gives_nothing_whichever_path_decides(
+    stt: SpeechToText, seed: int, seconds: float, context_s: float
+) -> None:
+    """On the short context base hears "I'm going to put the oil on the pan." in 2 s of noise at
+    -40 dBFS, with a no-speech probability (0.57) under the 0.6 threshold; the window says 0.79."""
+    noise = (np.random.default_rng(seed).standard_normal(int(seconds * 16_000)) * 0.01).astype(np.float32)
+    result = stt.transcribe(noise)
+    assert result.text == "" and result.context_s == context_s
+
+
+@needs_whisper
+def test_digital_silence_never_reaches_the_model(stt: SpeechToText) -> None:
+    assert stt.transcribe(np.zeros(24_000, np.float32)).context_s == 0.0
