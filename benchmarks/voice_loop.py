@@ -78,7 +78,13 @@ def run(n_questions: int, minutes: float | None, gap_s: float, noise_db: float |
         frames = Snapshot(FileSource(REPO / "examples" / "astronaut.jpg", config.input))
         speaker = AnswerRecorder(Path(tmp) / "answers")
         agent = open_conversation(
-            config, load_backend(config), frames, speaker, ":memory:", None, load_classifier()
+            config,
+            load_backend(config),
+            frames,
+            speaker,
+            str(Path(tmp) / "memory.sqlite"),
+            None,
+            load_classifier(),
         )
         stt = load_stt(lc.stt_model)
         source = WavSource([p for p, _ in clips], gap_s=gap_s, realtime=True, noise_db=noise_db)

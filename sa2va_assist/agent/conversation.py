@@ -71,6 +71,29 @@ def open_checkpointer(memory: str | Path | None) -> Any:
     return SqliteSaver(conn)
 
 
+def forget_history(saver: Any, thread: str) -> None:
+    """Drop every checkpoint of ``thread`` but the newest (and the channel values only they used), in
+    the two checkpointers the agent opens. LangGraph 1.x declares ``prune`` but leaves it unimplemented."""
+    latest = saver.get_tuple({"configurable": {"thread_id": thread}})
+    if latest is None:
+        return
+    keep = latest.config["configurable"]["checkpoint_id"]
+    if hasattr(saver, "conn"):  # SqliteSaver
+        with saver.cursor() as cur:
+            cur.execute("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id != ?", (thread, keep))
+            cur.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id != ?", (thread, keep))
+        return
+    if not hasattr(saver, "storage"):
+        return
+    versions = latest.checkpoint["channel_versions"]
+    for ns, checkpoints in saver.storage.get(thread, {}).items():
+        for cid in [c for c in checkpoints if c != keep]:
+            del checkpoints[cid]
+            saver.writes.pop((thread, ns, cid), None)
+    for key in [k for k in saver.blobs if k[0] == thread and versions.get(k[2]) != k[3]]:
+        del saver.blobs[key]
+
+
 class Conversation:
     """Turns for one conversation thread. Not thread-safe: one turn at a time."""
 
@@ -88,6 +111,12 @@ class Conversation:
         self.graph = build_graph(deps, self.options, classifier).compile(checkpointer=saver)
         self.thread = thread or uuid.uuid4().hex[:12]
         self._config: Any = {"configurable": {"thread_id": self.thread}}
+
+    def _forget_steps(self) -> None:
+        """Keep only the newest checkpoint of this thread: memory (focus, last answer, ...) lives in it;
+        the step-by-step history would grow without end in a long conversation (about 75 kB a turn in
+        memory). Called only when no question waits for its answer (resuming needs that step)."""
+        forget_history(self.graph.checkpointer, self.thread)
 
     @property
     def waiting(self) -> str | None:
@@ -122,6 +151,8 @@ class Conversation:
                 self.deps.speaker.say(question)
             if on_sentence is not None:
                 on_sentence(question)
+        if question is None:
+            self._forget_steps()
         timings = dict(values.get("timings_ms", {}))
         timings["total_ms"] = (time.perf_counter() - start) * 1000.0
         if first is not None:
