@@ -74,6 +74,7 @@ class SpeechConfig:
 @dataclass(frozen=True)
 class ListenConfig:
     stt_model: str = "base"  # base | tiny.en | a local openai-whisper .pt checkpoint
+    short_context: bool = True  # encode questions on a >= 10 s audio context, not 30 s (~2x faster)
     silence_s: float = 0.4  # silence that ends a question, seconds (shorter answers sooner, may cut pauses)
     vad_threshold: float = 0.5  # speech probability (0..1) that starts a question
     max_question_s: float = 15.0  # a question is cut after this many seconds

@@ -92,7 +92,7 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
     from .agent.build import load_classifier, open_conversation
     from .audio.loop import Muting, VoiceLoop
     from .audio.mic import open_audio_source
-    from .audio.stt import load_stt
+    from .audio.stt import WhisperOptions, load_stt
     from .audio.vad import Endpointer, load_vad, utterances
     from .io.streams import Snapshot, open_source
     from .vision import load_backend
@@ -109,7 +109,7 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
             audio = KeptAlive(lambda: open_audio_source(args.mic), speaker)
         lc = config.listen
         endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
-        stt = load_stt(args.stt or lc.stt_model)
+        stt = load_stt(args.stt or lc.stt_model, WhisperOptions(short_context=lc.short_context))
         backend = load_backend(config)
         classifier = load_classifier() if config.agent.examples else None
         voice = Muting(speaker)  # the agent speaks through it: a barge-in drops the rest of that answer
