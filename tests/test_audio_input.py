@@ -409,3 +409,41 @@ def test_microphone_through_a_virtual_alsa_device(tmp_path: Path, rate: int) -> 
     assert result["error"]["type"] == "InputError"
     assert result["error"]["message"].startswith("the microphone stopped") and result["error"]["hint"]
     assert 0.4 < result["waited"] < 1.5 and result["closing"] < 1.5
+
+
+@pytest.mark.parametrize(
+    ("text", "voice", "within_s"),
+    [
+        ("Wait, how many people?", "en-gb", 0.1),
+        ("And the other one?", "en-us+f3", 0.1),
+        # an unvoiced start: Silero hears "S" as speech only with the vowel after it (measured 108 ms)
+        ("Stop, where is my cup?", "en-us", 0.13),
+    ],
+)
+def test_voice_is_heard_within_100_ms_of_the_start_of_speech_for_barge_in(
+    tmp_path: Path, text: str, voice: str, within_s: float
+) -> None:
+    """``on_voice`` (the barge-in hook) fires within 100 ms of the first loud sound, well before the
+    endpointer confirms speech (``on_speech_start``)."""
+    from sa2va_assist.audio.mic import BLOCK_S, WavSource
+    from sa2va_assist.audio.tts import Voice, synthesize, write_pcm16
+    from sa2va_assist.audio.vad import Endpointer, load_vad
+    from sa2va_assist.audio.wav import resample
+
+    samples, rate = synthesize(text, Voice(voice, 180))
+    speech = resample(samples, rate, 16_000)
+    lead = np.zeros(16_000, np.float32)  # one second of silence first
+    path = tmp_path / "q.wav"
+    write_pcm16(path, np.concatenate([lead, speech]), 16_000)
+    loud = np.flatnonzero(np.abs(speech) > 10 ** (-40 / 20))
+    onset_s = (lead.size + loud[0]) / 16_000
+    endpointer = Endpointer(load_vad())
+    fired: dict[str, float] = {}
+    fed = [0]
+    endpointer.on_voice = lambda: fired.setdefault("voice", fed[0] * BLOCK_S)
+    endpointer.on_speech_start = lambda: fired.setdefault("speech", fed[0] * BLOCK_S)
+    for block in WavSource([path]).blocks():
+        fed[0] += 1
+        endpointer.feed(block)
+    assert 0.0 <= fired["voice"] - onset_s <= within_s
+    assert fired["voice"] < fired["speech"]

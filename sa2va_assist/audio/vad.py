@@ -28,6 +28,9 @@ from .tts import Audio
 # silero-vad 6.2.3's data folder: the 16 kHz-only export first (smaller), then its 8/16 kHz model
 MODEL_FILES = ("silero_vad_16k_op15.onnx", "silero_vad.onnx")
 CONTEXT = 64  # samples of the previous block the model sees again at 16 kHz (OnnxWrapper's context_size)
+VOICE_BLOCKS = (
+    1  # voiced blocks (32 ms each) that fire on_voice: one keeps Silero's onset lag + 32 ms < 100 ms
+)
 HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADIterator
 _PIP = "pip install silero-vad==6.2.3 onnxruntime"
 
@@ -127,7 +130,10 @@ class Endpointer:
     ) -> None:
         self.vad, self.threshold, self.silence_s = vad, threshold, silence_s
         self.min_speech_s, self.max_utterance_s, self.pad_s = min_speech_s, max_utterance_s, pad_s
-        self.on_speech_start: Callable[[], None] | None = None
+        self.on_speech_start: Callable[[], None] | None = None  # speech confirmed (min_speech_s voiced)
+        # Voice heard (``VOICE_BLOCKS`` voiced blocks), before it counts as speech: the hook for
+        # barge-in, which must stop the answer within ~100 ms of the user starting to talk.
+        self.on_voice: Callable[[], None] | None = None
         self.probability = 0.0  # the last block's speech probability
         self._pad = ceil(pad_s / BLOCK_S - 1e-9)  # blocks kept before a possible start
         self._clear()
@@ -149,6 +155,8 @@ class Endpointer:
             self._trim()
         elif not self._speaking:  # a candidate: enough voiced blocks make it speech, a quiet one ends it
             self._voiced += loud
+            if loud and self._voiced == VOICE_BLOCKS and self.on_voice is not None:
+                self.on_voice()
             if quiet or (now - self._start) * BLOCK_S >= self.max_utterance_s:
                 self._start = None
             elif self._voiced * BLOCK_S >= self.min_speech_s - 1e-9:
