@@ -41,7 +41,7 @@ def main() -> None:
             onset_s = (lead.size + np.flatnonzero(np.abs(speech) > 0.01)[0]) / RATE
             vad.reset()
             endpointer, fed, heard = Endpointer(vad), [0], []
-            endpointer.on_voice = lambda: heard.append(fed[0] * BLOCK_S)
+            endpointer.on_voice = lambda fed=fed, heard=heard: heard.append(fed[0] * BLOCK_S)
             for block in WavSource([path]).blocks():
                 fed[0] += 1
                 endpointer.feed(block)
