@@ -48,3 +48,26 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 24.0) -> Path
         writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     writer.release()
     return path
+
+
+def run_in_home(script: str, args: list[str], home: Path, timeout: float, **env: str) -> dict:
+    """Run ``python -c script args`` with HOME=``home`` (where a test put its virtual ALSA devices in
+    .asoundrc) and return the JSON object its last line prints; a ``{"skip": why}`` skips the test."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict = json.loads(done.stdout.strip().splitlines()[-1])
+    if "skip" in result:
+        pytest.skip(f"no virtual ALSA device: {result['skip']}")
+    return result

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import ctypes.util
 import functools
-import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +31,7 @@ from sa2va_assist.audio.tts import Voice, synthesize, write_pcm16
 from sa2va_assist.audio.vad import Endpointer, Utterance, Vad, load_vad, utterances
 from sa2va_assist.audio.wav import read_audio, resample
 from sa2va_assist.errors import ConfigError, DependencyError, InputError
+from tests.conftest import run_in_home
 
 REPO = Path(__file__).resolve().parent.parent
 LEAD_S = 0.5  # seconds of silence written before the speech in each question's file
@@ -386,18 +385,8 @@ def test_microphone_through_a_virtual_alsa_device(tmp_path: Path, rate: int) -> 
     np.save(tmp_path / "in.npy", pcm)
     os.mkfifo(tmp_path / "mic.fifo")
     (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(fifo=tmp_path / "mic.fifo"))
-    done = subprocess.run(
-        [sys.executable, "-c", MIC_SCRIPT, *(str(tmp_path / f) for f in ("mic.fifo", "in.npy", "out.npy"))],
-        env={**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(REPO), "CAPTURE_RATE": str(rate)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    if "skip" in result:
-        pytest.skip(f"no virtual ALSA capture device: {result['skip']}")
+    files = [str(tmp_path / f) for f in ("mic.fifo", "in.npy", "out.npy")]
+    result = run_in_home(MIC_SCRIPT, files, tmp_path, 30, CAPTURE_RATE=str(rate))
     got = np.load(tmp_path / "out.npy")
     assert result["rate"] == (rate or RATE) and got.size >= speech.size - BLOCK
     if rate:  # captured at 48 kHz, resampled back: the same speech

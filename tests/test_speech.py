@@ -9,11 +9,7 @@ from __future__ import annotations
 import ctypes.util
 import io
 import itertools
-import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +24,7 @@ from sa2va_assist.audio.speech import AudioSpeaker, FileSpeaker, PrintSpeaker, o
 from sa2va_assist.audio.tts import MAX_WPM, MIN_WPM, Voice, synthesize
 from sa2va_assist.audio.wav import resample
 from sa2va_assist.errors import BackendError, ConfigError, DependencyError
+from tests.conftest import run_in_home
 
 REPO = Path(__file__).resolve().parent.parent
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -424,19 +421,7 @@ def test_sound_card_path_through_a_virtual_alsa_device(tmp_path: Path) -> None:
         pytest.skip("needs libasound2 and libportaudio2 for a virtual ALSA device")
     out = tmp_path / "played.raw"
     (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(out=out))
-    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-c", ALSA_SCRIPT, str(tmp_path / "expected.npy")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    if "skip" in result:
-        pytest.skip(f"no virtual ALSA device: {result['skip']}")
+    result = run_in_home(ALSA_SCRIPT, [str(tmp_path / "expected.npy")], tmp_path, 60)
     assert result["ok"] and result["error"] == "None"
     played = np.fromfile(out, np.float32)
     expected = np.load(tmp_path / "expected.npy")
