@@ -85,10 +85,15 @@ class PaintedBackend:
 
     name = "painted"
 
-    def __init__(self, text: tuple[str, ...] = (), fail: bool = False, score: float = 0.9) -> None:
+    def __init__(
+        self, text: tuple[str, ...] = (), fail: bool = False, score: float = 0.9, strict_plural: bool = False
+    ) -> None:
         self.text = text
         self.fail = fail
         self.score = score
+        # like the lite detector with a weak detection: a plural phrase ("dogs") finds nothing, the
+        # singular ("the dog") still finds the best one
+        self.strict_plural = strict_plural
         self.requests: list[VisionRequest] = []
 
     def _label(self, phrase: str) -> tuple[str | None, bool]:
@@ -131,6 +136,8 @@ class PaintedBackend:
                 for label in [x for x in labels if x]:
                     blobs = _blobs(last, label)
                     chosen = blobs if many else blobs[:1]
+                    if many and self.strict_plural and "everything" not in phrase:
+                        chosen = []
                     objects += [
                         GroundedObject(phrase, self._track(request.frames, b, label), label, self.score)
                         for b in chosen

@@ -236,3 +236,12 @@ def test_a_static_obstacle_is_said_once_but_a_vehicle_every_turn() -> None:
     conv, _, _, _ = talk(painted([car, RIGHT_CUP]))
     for _ in range(2):
         assert conv.turn("where is my cup").sentences[0].startswith("Caution: car")
+
+
+def test_where_is_it_now_falls_back_to_the_singular_when_the_plural_finds_nothing() -> None:
+    conv, source, _, backend = talk(painted([RIGHT_CUP]), backend=PaintedBackend(strict_plural=True))
+    conv.turn("where is my cup")
+    source.show(painted([("cup", (300, 300, 360, 380))]))
+    turn = conv.turn("where is it now")
+    assert turn.sentences[-1].startswith("Cup, 12 o'clock")
+    assert [r.text for r in backend.requests if r.text != "everything"][-2:] == ["cups", "the cup"]

@@ -155,6 +155,16 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             None if intent not in MOVING_INTENTS or refers_back(state.get("target", "")) else state["target"]
         )
         seen = seen_all(result.objects, options.fov_deg, name or None)
+        if relocate and not seen:  # "dogs" found none: a weak lone one may still answer to "the dog"
+            try:
+                t0 = time.perf_counter()
+                again = deps.backend.run(
+                    deps.request(frames, task, f"the {relocate[0]['label'] or 'object'}")
+                )
+                vision_ms["vision_ms"] += (time.perf_counter() - t0) * 1000.0
+                seen = seen_all(again.objects, options.fov_deg)
+            except AssistError:
+                pass
         if relocate:
             pairs = [(p, nearest_to(p, seen)) for p in relocate]
             seen = [_as(s, p["name"]) for p, s in pairs if s is not None]
