@@ -17,6 +17,7 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -57,7 +58,9 @@ def synthesize_questions(folder: Path, n: int, seed: int = 0) -> list[tuple[Path
     return out
 
 
-def run(n_questions: int, minutes: float | None, gap_s: float, noise_db: float | None) -> dict[str, Any]:
+def run(
+    n_questions: int, minutes: float | None, gap_s: float, noise_db: float | None, realtime: bool = True
+) -> dict[str, Any]:
     from sa2va_assist.agent.build import load_classifier, open_conversation
     from sa2va_assist.audio.loop import VoiceLoop
     from sa2va_assist.audio.mic import WavSource
@@ -67,13 +70,16 @@ def run(n_questions: int, minutes: float | None, gap_s: float, noise_db: float |
     from sa2va_assist.config import load_config
     from sa2va_assist.eval.text_metrics import corpus_wer
     from sa2va_assist.io.streams import FileSource, Snapshot
+    from sa2va_assist.listen import limit_malloc_arenas
     from sa2va_assist.vision import load_backend
+
+    limit_malloc_arenas()  # as `sa2va-assist listen` does
 
     config = load_config()
     lc = config.listen
     with tempfile.TemporaryDirectory() as tmp:
-        if minutes:  # enough questions for the time: each takes its speech + gap + answer
-            n_questions = max(n_questions, int(minutes * 60 / (gap_s + 2.5)) + WARMUP_TURNS)
+        if minutes:  # more questions than the time can hold (each is ~1-2 s of speech + the gap)
+            n_questions = max(n_questions, int(minutes * 60 / (gap_s + 0.8)) + WARMUP_TURNS)
         clips = synthesize_questions(Path(tmp), n_questions)
         frames = Snapshot(FileSource(REPO / "examples" / "astronaut.jpg", config.input))
         speaker = AnswerRecorder(Path(tmp) / "answers")
@@ -87,13 +93,19 @@ def run(n_questions: int, minutes: float | None, gap_s: float, noise_db: float |
             load_classifier(),
         )
         stt = load_stt(lc.stt_model)
-        source = WavSource([p for p, _ in clips], gap_s=gap_s, realtime=True, noise_db=noise_db)
+        source = WavSource([p for p, _ in clips], gap_s=gap_s, realtime=realtime, noise_db=noise_db)
         endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
         memory: list[float] = []
         deadline = time.monotonic() + minutes * 60 if minutes else None
 
         def on_turn(turn: Any) -> None:
             memory.append(rss_mb())
+            if len(memory) % 25 == 0:  # progress for long soaks
+                print(
+                    json.dumps({"turn": len(memory), "rss_mb": round(memory[-1], 1)}),
+                    file=sys.stderr,
+                    flush=True,
+                )
             if deadline is not None and time.monotonic() > deadline:
                 source.close()
 
@@ -125,6 +137,7 @@ def run(n_questions: int, minutes: float | None, gap_s: float, noise_db: float |
         "rss_mb_after_warmup": round(base, 1),
         "rss_mb_end": round(memory[-1], 1) if memory else None,
         "rss_growth": round(memory[-1] / base - 1, 4) if memory else None,
+        "rss_mb_every_25_turns": [round(m, 1) for m in memory[::25]],
     }
 
 
@@ -136,9 +149,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="soak: keep asking for this long")
     parser.add_argument("--gap", type=float, default=3.0, help="seconds of silence/noise after each question")
     parser.add_argument("--noise-db", type=float, default=-45.0, help="white noise level between questions")
+    parser.add_argument("--fast", action="store_true", help="feed audio as fast as answered (memory checks)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = run(args.turns, args.minutes, args.gap, args.noise_db)
+    report = run(args.turns, args.minutes, args.gap, args.noise_db, realtime=not args.fast)
     print(json.dumps(report, indent=None if args.json else 2))
 
 
