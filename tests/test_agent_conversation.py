@@ -90,7 +90,7 @@ def test_a_question_about_it_names_the_remembered_object() -> None:
     turn = conv.turn("is it on the table?")
     assert turn.intent == "ask"
     asked = [r for r in backend.requests if r.task == "ask"][-1]
-    assert asked.text == "is the cup on the table?"
+    assert asked.text == "is the cup on the table"  # the cleaned words, "it" named
 
 
 def test_it_with_nothing_remembered_asks_what_to_look_for() -> None:

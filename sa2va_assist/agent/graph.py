@@ -61,8 +61,8 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         start = time.perf_counter()
         u = understand(state.get("utterance", ""), classifier)
         update: dict[str, Any] = dict(
-            intent=u.intent, target=u.target, by=u.by, task="", request_text="", relocate=[], answer_text="",
-            seen=[], alternatives=[], scene=[], lines=[], sentences=[], turn=state.get("turn", 0) + 1,
+            intent=u.intent, target=u.target, by=u.by, heard=u.text, task="", request_text="", relocate=[],
+            answer_text="", seen=[], alternatives=[], scene=[], lines=[], sentences=[], turn=state.get("turn", 0) + 1,
             detail=state.get("detail", 0) if u.intent == "more" else 0, timings_ms={},
         )  # fmt: skip
         update["timings_ms"] = _timed("understand", {"timings_ms": {}}, start)
@@ -102,7 +102,8 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         if intent == "more":
             intent, target = state.get("last_intent") or "describe", state.get("last_target", "")
             detail += options.more_sentences
-        text = " ".join(state.get("utterance", "").split())
+        # the cleaned words (fillers, stutters, misheard words fixed) go to the backend
+        text = state.get("heard") or " ".join(state.get("utterance", "").split())
         update: dict[str, Any] = {"intent": intent, "target": target, "detail": detail, "relocate": []}
         focus, others = state.get("focus", []), state.get("others", [])
         ref = (

@@ -29,6 +29,7 @@ class Seen(TypedDict):
 class AgentState(TypedDict, total=False):
     # --- this turn ---
     utterance: str  # what the user said (or typed)
+    heard: str  # the utterance cleaned (lowercase, fillers and stutters out, misheard words fixed)
     intent: str  # intents.Intent
     target: str  # the words naming what it is about ("red cup", "it", "")
     by: str  # what decided the intent: "rule" | "examples" | "none"
