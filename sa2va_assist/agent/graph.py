@@ -63,7 +63,8 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         update: dict[str, Any] = dict(
             intent=u.intent, target=u.target, by=u.by, heard=u.text, task="", request_text="", relocate=[],
             answer_text="", seen=[], alternatives=[], scene=[], lines=[], sentences=[],
-            turn=state.get("turn", 0) + 1, detail=state.get("detail", 0) if u.intent == "more" else 0, timings_ms={},
+            turn=state.get("turn", 0) + 1, timings_ms={},
+            detail=state.get("detail", 0) if u.intent == "more" else 0,
         )  # fmt: skip
         update["timings_ms"] = _timed("understand", {"timings_ms": {}}, start)
         return update
