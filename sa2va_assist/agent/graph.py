@@ -17,9 +17,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from ..errors import AssistError
+from ..vision.lite.answers import a_or_an
 from .compose import (
     NOT_CAUGHT,
-    a_or_an,
     compose,
     help_text,
     objects_answer,

@@ -78,10 +78,10 @@ def _one_off(word: str, keyword: str) -> bool:
 def _respelled(word: str) -> str:
     if len(word) < 4 or word in _COMMON:
         return word
-    return next((k for k in KEYWORDS if " " not in k and len(k) >= 5 and _one_off(word, k)), word)
+    return next((k for k in KEYWORDS if _one_off(word, k)), word)
 
 
-_COMMON = frozenset({"were", "wheres", "faste", "trace", "coun"})  # real words one letter off a keyword
+_COMMON = frozenset({"were", "faste", "coun"})  # real words one letter off a keyword
 
 
 def clean(text: str) -> str:
