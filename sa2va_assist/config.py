@@ -46,7 +46,8 @@ class LiteConfig:
     person_threshold: float = 0.5  # person-mask probability cut (0..1)
     min_person_area: float = 0.002  # smallest person region kept, as a share of the frame area
     threads: int = 2  # CPU threads for the ONNX/TFLite models
-    detect_threshold: float = 0.3  # object detector score (0..1) needed to mention or choose an object
+    detect_threshold: float = 0.3  # object detector score (0..1) needed to count or choose an object
+    scan_threshold: float = 0.25  # score (0..1) to mention an object unasked (caption, hazard scan)
     keyframe_every: int = 8  # video: frames between object-detector runs; masks follow by optical flow
     sam2_checkpoint: str | None = None  # a SAM2 .pt: video masks propagate with SAM2 instead (slow on CPU)
     sam2_config: str = "configs/sam2.1/sam2.1_hiera_t.yaml"  # the sam2 package's config for that checkpoint

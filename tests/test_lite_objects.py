@@ -11,6 +11,7 @@ import pytest
 from sa2va_assist.config import Config
 from sa2va_assist.types import Frame, VisionRequest
 from sa2va_assist.vision.lite import asking, captions
+from sa2va_assist.vision.lite.finder import Found
 from sa2va_assist.vision.lite.masks import BoxMasker
 from sa2va_assist.vision.lite.objects import (
     DETECT_THRESHOLD,
@@ -73,24 +74,78 @@ def test_object_questions(question: str, expected: tuple[str, str] | None) -> No
     assert object_question(question) == expected
 
 
+def _found(label: str, box: tuple[int, int, int, int], shape: tuple[int, int] = (480, 640)) -> Found:
+    mask = np.zeros(shape, bool)
+    mask[box[1] : box[3], box[0] : box[2]] = True
+    return Found(label, mask, 0.9, box)
+
+
 def test_caption_hazards_first_counts_and_rest() -> None:
-    dets = [
-        Det("cup", 0.9, (300, 300, 360, 360)),  # 1.2 % of the view: mentioned
-        Det("person", 0.9, (100, 100, 200, 400)),
-        Det("person", 0.8, (400, 100, 500, 400)),
-        Det("car", 0.7, (500, 200, 640, 300)),
-        Det("book", 0.9, (0, 0, 2, 2)),  # a speck: not mentioned
+    found = [
+        _found("cup", (300, 300, 360, 360)),
+        _found("person", (100, 100, 200, 400)),
+        _found("person", (400, 100, 500, 400)),
+        _found("car", (500, 200, 640, 300)),
     ]
-    said = captions.describe(dets, (480, 640), 70.0)
+    said = captions.describe(found, 70.0)
     assert said.index("A car") < said.index("Two people") < said.index("A cup")
-    assert "book" not in said and said.count("o'clock") == 4
+    assert said.count("o'clock") == 4 and "1 o'clock" in said and "11 o'clock" in said
 
 
 def test_caption_beyond_five_classes_names_the_rest() -> None:
     labels = ["car", "person", "chair", "cup", "bottle", "laptop", "book"]
-    dets = [Det(label, 0.9, (k * 80, 100, k * 80 + 70, 300)) for k, label in enumerate(labels)]
-    said = captions.describe(dets, (480, 640), 70.0)
+    found = [_found(label, (k * 80, 100, k * 80 + 70, 300)) for k, label in enumerate(labels)]
+    said = captions.describe(found, 70.0)
     assert said.endswith("Also a laptop and a book.")
+
+
+class SquareDetector:
+    """A detector (the interface ObjectFinder uses) that really looks at the image: each pure red
+    square is a "cup", each pure blue one a "book", scored 0.4 in the left half of the image and 0.2
+    in the right half, so an object on the right is only sure in the mirror image."""
+
+    def __init__(self) -> None:
+        self.colours = {"cup": (220, 30, 30), "book": (30, 30, 220)}
+        self.calls = 0
+
+    def detect(self, image: np.ndarray, threshold: float) -> list[Det]:
+        import cv2
+
+        self.calls += 1
+        out = []
+        for label, colour in self.colours.items():
+            hit = np.all(image == np.array(colour, np.uint8), axis=2).astype(np.uint8)
+            n, _, stats, _ = cv2.connectedComponentsWithStats(hit)
+            for x, y, w, h, _area in stats[1:n]:
+                score = 0.4 if x + w / 2 < image.shape[1] / 2 else 0.2
+                if score >= threshold:
+                    out.append(Det(label, score, (int(x), int(y), int(x + w), int(y + h))))
+        return out
+
+
+def test_scan_sees_both_mirror_views_and_skips_specks() -> None:
+    image = _scene()  # a red cup on the left, a blue cup (here a "book") on the right
+    image[10:16, 10:16] = (220, 30, 30)  # a red speck: far under 1 % of the view
+    detector = SquareDetector()
+    finder = ObjectFinder(detector, BoxMasker(segment=None), scan_threshold=0.3)
+    found = finder.scan(image)
+    assert sorted(f.label for f in found) == ["book", "cup"]
+    book = next(f for f in found if f.label == "book")
+    assert book.box == (500, 300, 560, 360) and book.score == 0.4  # the mirror view's, put back
+    assert book.mask[330, 530] and not book.mask[330, 90]
+    assert finder.scan(image) == found and detector.calls == 2  # one scan per image
+    plain = ObjectFinder(SquareDetector(), BoxMasker(segment=None), scan_threshold=0.3)
+    assert [d.label for d in plain.detect(image, 0.3)] == ["cup", "cup"]  # one view: the speck, no book
+
+
+def test_merge_views_keeps_one_box_per_object() -> None:
+    from sa2va_assist.vision.lite.objects import merge_views, mirror
+
+    seen = [Det("cup", 0.4, (10, 10, 50, 50)), Det("cup", 0.6, (300, 10, 340, 50))]
+    mirrored = [mirror(Det("cup", 0.5, (60, 12, 98, 50)), 400), Det("bowl", 0.3, (12, 12, 50, 50))]
+    assert mirrored[0].box == (302, 12, 340, 50)  # the 0.6 cup seen again: merged into it
+    merged = merge_views([*seen, *mirrored])
+    assert [(d.label, d.score) for d in merged] == [("cup", 0.6), ("cup", 0.4), ("bowl", 0.3)]
 
 
 def test_referable_renames_a_confusable_sibling_only_when_the_class_is_missing() -> None:
@@ -297,4 +352,4 @@ def test_grounded_caption_detects_the_newest_frame_once() -> None:
     lite = LiteBackend(None, TextReader(ScriptedOcr([]), 0.5), Config(), objects=objects)  # type: ignore[arg-type]
     result = lite.run(VisionRequest((Frame(_scene(), 0, "f"),), "gcg", ""))
     assert result.answer.startswith("Two cups:") and [o.label for o in result.objects] == ["cup", "cup"]
-    assert len(detector.thresholds) == 1  # the caption and the masks share one detector run
+    assert len(detector.thresholds) == 2  # the caption and the masks share one scan (image and mirror)

@@ -9,9 +9,9 @@ import numpy as np
 from ...spatial import COCO_CLASSES, locate
 from ...types import Frame, GroundedObject, TextLine
 from . import answers
-from .captions import describe, noticeable
+from .captions import describe
 from .colours import colour_shares
-from .finder import box_mask, box_of
+from .finder import box_of
 from .objects import DETECT_THRESHOLD, ObjectFinder, ground_image, referable
 from .referring import describe_unknown, parse_reference, spoken_plural
 
@@ -23,12 +23,9 @@ NEAR_M = 3.0  # "who is near": people estimated closer than this many metres
 
 def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_deg: float) -> Reply:
     """The reply to a ``kind`` question ("count", "present", "colour", "ahead") about ``phrase``."""
-    shape = (int(image.shape[0]), int(image.shape[1]))
     if kind == "ahead":
-        ahead = [
-            d for d in noticeable(finder.detect(image), shape) if _hour(d.box, shape, fov_deg) in AHEAD_HOURS
-        ]
-        said = describe(ahead, shape, fov_deg)
+        ahead = [f for f in finder.scan(image) if locate(f.mask, None, fov_deg).clock_hour in AHEAD_HOURS]
+        said = describe(ahead, fov_deg)
         return (f"Ahead: {said}" if said else "Nothing I recognise straight ahead."), [], []
     if kind == "near":
         return _near(finder, image, fov_deg)
@@ -61,10 +58,6 @@ def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_
     places = "; ".join(answers.where(p) for p in sorted(positions, key=lambda p: p.angle_deg or 0.0)[:3])
     summary = f"{answers.capitalised(noun)}: {places}."
     return (summary if kind == "count" else f"Yes. {summary}"), objects, []
-
-
-def _hour(box: tuple[int, int, int, int], shape: tuple[int, int], fov_deg: float) -> int | None:
-    return locate(box_mask(shape, box), None, fov_deg).clock_hour
 
 
 def _near(finder: ObjectFinder, image: np.ndarray, fov_deg: float) -> Reply:

@@ -23,7 +23,7 @@ from ...tasks import split_targets
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
 from . import answers, asking
 from .asking import Reply
-from .captions import describe, noticeable
+from .captions import describe
 from .finder import Finder, Found, box_mask, by_prominence, pick
 from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, build_tracker, ground_image, ground_video
 from .ocr import TextReader
@@ -122,7 +122,7 @@ class LiteBackend:
 
     def _caption(self, scene: Scene, text: str) -> Reply:
         if self.objects is not None:  # the newest frame: what is there now
-            said = describe(scene.newest_detections(), scene.shape, self.config.spatial.horizontal_fov_deg)
+            said = describe(scene.newest_objects(), self.config.spatial.horizontal_fov_deg)
             lines = scene.text_lines()
             if lines:
                 said += f" Text reads: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
@@ -135,12 +135,7 @@ class LiteBackend:
     def _gcg(self, scene: Scene, text: str) -> Reply:
         answer, _, lines = self._caption(scene, text)
         if self.objects is not None:  # every object the caption could speak of, masked in the newest frame
-            image, last = scene.frames[-1].image, len(scene.frames) - 1
-            objects = []
-            for d in noticeable(scene.newest_detections(), scene.shape):
-                masks = scene.empty_masks()
-                masks[last] = self.objects.mask(image, d.box, d.label)
-                objects.append(GroundedObject(d.label, masks, d.label, d.score))
+            objects = self._newest_grounded(scene, scene.newest_objects())
             return answer, objects + self._text_objects(scene), lines
         everyone = Target("person", True, None, "people")
         return answer, self._person_objects(scene, everyone, "person") + self._text_objects(scene), lines
@@ -204,15 +199,18 @@ class LiteBackend:
     def _everything(self, scene: Scene, said: list[str]) -> list[GroundedObject]:
         """Every noticeable object of the newest frame, masked there: "segment everything" (the
         agent's hazard scan), the most prominent ``EVERYTHING_MAX`` of them."""
-        assert self.objects is not None
-        image, last = scene.frames[-1].image, len(scene.frames) - 1
-        detections = noticeable(scene.newest_detections(), scene.shape)[:EVERYTHING_MAX]
-        said.append(describe(detections, scene.shape, self.config.spatial.horizontal_fov_deg))
+        found = scene.newest_objects()[:EVERYTHING_MAX]
+        said.append(describe(found, self.config.spatial.horizontal_fov_deg))
+        return self._newest_grounded(scene, found)
+
+    @staticmethod
+    def _newest_grounded(scene: Scene, found: Sequence[Found]) -> list[GroundedObject]:
+        """Objects found in the newest frame as grounded objects (empty masks on earlier frames)."""
         objects = []
-        for d in detections:
+        for f in found:
             masks = scene.empty_masks()
-            masks[last] = self.objects.mask(image, d.box, d.label)
-            objects.append(GroundedObject(d.label, masks, d.label, d.score))
+            masks[-1] = f.mask
+            objects.append(GroundedObject(f.label, masks, f.label, f.score))
         return objects
 
     def _grounding_words(self, scene: Scene, ref: Reference, grounding: Grounding) -> str:

@@ -55,7 +55,8 @@ def _load_objects(config: Config, people: Any) -> ObjectFinder | None:
     except ModelError as err:
         print(f"warning: {err.one_line()} Until then only people and text are recognised.", file=sys.stderr)
         return None
-    return ObjectFinder(detector, load_box_masker(config.lite, people), config.lite.detect_threshold)
+    lite = config.lite
+    return ObjectFinder(detector, load_box_masker(lite, people), lite.detect_threshold, lite.scan_threshold)
 
 
 def _missing(package: str, purpose: str, err: ImportError) -> DependencyError:

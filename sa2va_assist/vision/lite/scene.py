@@ -44,7 +44,7 @@ class Scene:
         self._people_finder = people
         self._reader = reader
         self._objects = objects  # an ObjectFinder (it times itself), or None
-        self._newest: list[Any] | None = None
+        self._newest: list[Found] | None = None
         self._people: list[list[Found]] | None = None
         self._text: list[list[TextRegion]] | None = None
         self.timings_ms: dict[str, float] = {}
@@ -65,11 +65,11 @@ class Scene:
             ]
         return self._people
 
-    def newest_detections(self) -> list[Any]:
-        """Object detections (label, score, box) in the newest frame, at the configured threshold,
-        computed once per request ([] without an object finder)."""
+    def newest_objects(self) -> list[Found]:
+        """Every object worth mentioning in the newest frame, masked (``ObjectFinder.scan``), computed
+        once per request ([] without an object finder)."""
         if self._newest is None:
-            self._newest = [] if self._objects is None else self._objects.detect(self.frames[-1].image)
+            self._newest = [] if self._objects is None else self._objects.scan(self.frames[-1].image)
         return self._newest
 
     def text(self) -> list[list[TextRegion]]:
