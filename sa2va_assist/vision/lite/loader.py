@@ -17,6 +17,7 @@ _PIP = {
     "rapidocr": "rapidocr==3.10.0 onnxruntime",
     "onnxruntime": "onnxruntime",
     "mediapipe": "mediapipe==0.10.21",
+    "symspellpy": "symspellpy==6.10.1",
 }
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from ...config import LiteConfig
 from ...types import TextLine
 from .finder import Found
+from .spelling import Lexicon, load_lexicon
 
 DET_MAX_SIDE_PX = 960  # longest side the text detector sees; larger images are scaled down for it
 MIN_LONG_SIDE_PX = 640  # smaller images are enlarged towards this (longest side) before reading...
@@ -56,17 +57,18 @@ class TextReader:
 
     labels = frozenset({"text"})
 
-    def __init__(self, engine: Any, min_confidence: float) -> None:
+    def __init__(self, engine: Any, min_confidence: float, lexicon: Lexicon | None = None) -> None:
         self.engine = engine
         self.min_confidence = min_confidence
+        self.lexicon = lexicon  # corrects words the recogniser was unsure of (spelling.py); None: off
 
     def read(self, image: np.ndarray, frame: int = 0) -> list[TextRegion]:
         """Text lines in ``image`` ((H, W, 3) uint8 RGB) in reading order; ``frame`` is copied into
         every ``TextLine``."""
         h, w = image.shape[:2]
         if h <= LINE_MAX_HEIGHT_PX and w >= h and hasattr(self.engine, "read_line"):
-            text, score = self.engine.read_line(np.ascontiguousarray(image[..., ::-1]))
-            text = " ".join(text.split())
+            text, score, *letters = self.engine.read_line(np.ascontiguousarray(image[..., ::-1]))
+            text = self._spelled(" ".join(text.split()), letters)
             if text and score >= self.min_confidence:
                 quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
                 return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)]
@@ -78,8 +80,8 @@ class TextReader:
             scale = 1.0
         raw, _ = self.engine(bgr)
         regions = []
-        for quad, text, score in raw or []:
-            text = " ".join(str(text).split())
+        for quad, text, score, *letters in raw or []:
+            text = self._spelled(" ".join(str(text).split()), letters)
             if not text or float(score) < self.min_confidence:
                 continue
             if sum(c.isalnum() for c in text) < 2 and float(score) < SINGLE_CHAR_MIN_CONFIDENCE:
@@ -90,6 +92,10 @@ class TextReader:
             box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
             regions.append(TextRegion(TextLine(text, box, float(score), frame), q))
         return [r for group in group_lines(regions) for r in group]
+
+    def _spelled(self, text: str, letters: list[Any]) -> str:
+        """``text`` with unsure words corrected when the engine gave per-letter confidences."""
+        return self.lexicon.correct_line(text, letters[0]) if self.lexicon and letters else text
 
     def find(self, image: np.ndarray) -> list[Found]:
         """The ``Finder`` view: each text line as a ``Found`` (label "text"), in reading order."""
@@ -131,26 +137,34 @@ def to_found(regions: Sequence[TextRegion], height: int, width: int) -> list[Fou
 
 class Ppocr:
     """``rapidocr.RapidOCR`` (3.x) behind the call ``TextReader`` uses: ``engine(bgr)`` ->
-    ``([[quad (4, 2), text, score], ...] or None, None)``."""
+    ``([[quad (4, 2), text, score, letter confidences], ...] or None, None)``, one confidence per
+    non-space character of the text."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
 
     def __call__(self, bgr: np.ndarray) -> tuple[list[list[Any]] | None, None]:
         # Flags given every time: rapidocr 3 keeps the previous call's (read_line turns detection off).
-        out = self.engine(bgr, use_det=True, use_cls=True, use_rec=True)
+        # Single-character boxes carry each letter's confidence; the text is the same as without them.
+        out = self.engine(
+            bgr, use_det=True, use_cls=True, use_rec=True, return_word_box=True, return_single_char_box=True
+        )
         if out.boxes is None or out.txts is None or out.scores is None:
             return None, None
+        letters = out.word_results or [()] * len(out.txts)
         return [
-            [quad, text, score] for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=False)
+            [quad, text, score, [float(c[1]) for c in chars]]
+            for quad, text, score, chars in zip(out.boxes, out.txts, out.scores, letters, strict=False)
         ], None
 
-    def read_line(self, bgr: np.ndarray) -> tuple[str, float]:
-        """The whole image read as one line by the recogniser alone: (text, confidence 0..1)."""
-        out = self.engine(bgr, use_det=False, use_cls=False, use_rec=True)
+    def read_line(self, bgr: np.ndarray) -> tuple[str, float, list[float]]:
+        """The whole image read as one line by the recogniser alone: (text, confidence 0..1, one
+        confidence per non-space character)."""
+        out = self.engine(bgr, use_det=False, use_cls=False, use_rec=True, return_word_box=True)
         if not out.txts:
-            return "", 0.0
-        return str(out.txts[0]), float(out.scores[0])
+            return "", 0.0, []
+        info = out.word_results[0] if out.word_results else None
+        return str(out.txts[0]), float(out.scores[0]), [float(c) for c in getattr(info, "confs", None) or []]
 
 
 def load_reader(config: LiteConfig) -> TextReader:
@@ -169,7 +183,8 @@ def load_reader(config: LiteConfig) -> TextReader:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
     )
-    reader = TextReader(Ppocr(engine), config.ocr_min_confidence)
+    lexicon = load_lexicon() if config.ocr_spelling else None
+    reader = TextReader(Ppocr(engine), config.ocr_min_confidence, lexicon)
     warm_up = np.full((48, 160, 3), 255, np.uint8)  # one word, so all three models run once
     cv2.putText(warm_up, "Ready", (8, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
     reader.read(warm_up)  # onnxruntime's first run allocates; pay that at load, not on the first question
