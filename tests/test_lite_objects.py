@@ -353,3 +353,25 @@ def test_grounded_caption_detects_the_newest_frame_once() -> None:
     result = lite.run(VisionRequest((Frame(_scene(), 0, "f"),), "gcg", ""))
     assert result.answer.startswith("Two cups:") and [o.label for o in result.objects] == ["cup", "cup"]
     assert len(detector.thresholds) == 2  # the caption and the masks share one scan (image and mirror)
+
+
+def test_frames_sampled_far_apart_get_the_detector_more_often() -> None:
+    from sa2va_assist.vision.lite.objects import frame_gap, ground_video, spaced_for
+    from sa2va_assist.vision.lite.tracking import MaskTracker, TrackerOptions
+
+    def clip(step: int) -> list[Frame]:
+        return [Frame(_scene(), k * step, f"{k * step:05d}") for k in range(16)]
+
+    tracker = MaskTracker(TrackerOptions(keyframe_every=8))
+    assert frame_gap(clip(1)) == 1 and spaced_for(tracker, clip(1)) is tracker
+    assert frame_gap(clip(4)) == 4 and spaced_for(tracker, clip(4)).options.keyframe_every == 2  # type: ignore[attr-defined]
+    assert spaced_for(tracker, clip(30)).options.keyframe_every == 1  # type: ignore[attr-defined]
+    calls = {}
+    for step in (1, 4):
+        detector = ScriptedDetector(CUPS)
+        finder = ObjectFinder(detector, BoxMasker(segment=None))
+        grounding = ground_video(finder, tracker, clip(step), parse_reference("the red cup"), "the red cup")
+        (cup,) = grounding.objects
+        assert cup.masks.shape[0] == 16 and all(m[330, 90] for m in cup.masks)  # the left, red cup
+        calls[step] = len(detector.thresholds)
+    assert calls[1] == 3 and calls[4] == 9  # frames 0, 8, 15 / every 2nd frame and the last
