@@ -21,9 +21,10 @@ from sa2va_assist.config import Config
 from sa2va_assist.io.sources import load_frames
 from sa2va_assist.types import VisionRequest
 from sa2va_assist.vision import load_backend
-from sa2va_assist.vision.lite.objects import ObjectFinder, build_tracker
+from sa2va_assist.vision.lite.objects import ObjectFinder
 from sa2va_assist.vision.lite.referring import parse_reference
 from sa2va_assist.vision.lite.resolving import Candidate, resolve
+from sa2va_assist.vision.lite.video_grounding import build_tracker
 
 
 def _pan(n: int = 48) -> list[np.ndarray]:

@@ -223,7 +223,7 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     ],
 )
 def test_phrases_that_say_their_referent_moves(phrase: str, moving: bool) -> None:
-    from sa2va_assist.vision.lite.objects import mentions_motion
+    from sa2va_assist.vision.lite.video_grounding import mentions_motion
 
     assert mentions_motion(parse_reference(phrase)) is moving
 
@@ -237,7 +237,7 @@ def _textured(seed: int, shape: tuple[int, int]) -> np.ndarray:
 
 def test_box_motion_and_the_moving_candidate_preferred() -> None:
     from sa2va_assist.vision.lite.finder import Found
-    from sa2va_assist.vision.lite.objects import box_motion, prefer_moving
+    from sa2va_assist.vision.lite.video_grounding import box_motion, prefer_moving
 
     background, square = _textured(1, (240, 320)), _textured(2, (60, 60))
     first, later = background.copy(), background.copy()
@@ -257,8 +257,8 @@ def test_tracker_choice_follows_the_config(tmp_path) -> None:  # type: ignore[no
     from dataclasses import replace
 
     from sa2va_assist.errors import ModelError
-    from sa2va_assist.vision.lite.objects import build_tracker
     from sa2va_assist.vision.lite.tracking import MaskTracker
+    from sa2va_assist.vision.lite.video_grounding import build_tracker
 
     lite = Config().lite
     tracker = build_tracker(replace(lite, keyframe_every=5))
@@ -356,8 +356,8 @@ def test_grounded_caption_detects_the_newest_frame_once() -> None:
 
 
 def test_frames_sampled_far_apart_get_the_detector_more_often() -> None:
-    from sa2va_assist.vision.lite.objects import frame_gap, ground_video, spaced_for
     from sa2va_assist.vision.lite.tracking import MaskTracker, TrackerOptions
+    from sa2va_assist.vision.lite.video_grounding import frame_gap, ground_video, spaced_for
 
     def clip(step: int) -> list[Frame]:
         return [Frame(_scene(), k * step, f"{k * step:05d}") for k in range(16)]

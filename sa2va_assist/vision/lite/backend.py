@@ -25,12 +25,13 @@ from . import answers, asking
 from .asking import Reply
 from .captions import describe
 from .finder import Finder, Found, box_mask, by_prominence, pick
-from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, build_tracker, ground_image, ground_video
+from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, ground_image
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
 from .questions import object_question
 from .referring import Reference, describe_unknown, parse_reference, spoken_plural
 from .scene import Scene
+from .video_grounding import build_tracker, ground_video
 
 # A segmentation request for every object in view rather than a named one.
 EVERYTHING = re.compile(
