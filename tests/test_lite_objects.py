@@ -375,3 +375,17 @@ def test_frames_sampled_far_apart_get_the_detector_more_often() -> None:
         assert cup.masks.shape[0] == 16 and all(m[330, 90] for m in cup.masks)  # the left, red cup
         calls[step] = len(detector.thresholds)
     assert calls[1] == 3 and calls[4] == 9  # frames 0, 8, 15 / every 2nd frame and the last
+
+
+def test_what_is_ahead_comes_from_the_scan_and_leaves_out_the_sides() -> None:
+    image = np.full((480, 640, 3), 120, np.uint8)
+    image[200:280, 280:340] = (220, 30, 30)  # a "cup" straight ahead
+    image[200:280, 580:640] = (30, 30, 220)  # a "book" at the right edge: 2 o'clock in a 120 degree view
+    finder = ObjectFinder(SquareDetector(), BoxMasker(segment=None), scan_threshold=0.3)
+    said, _, _ = asking.answer(finder, image, "ahead", "", 120.0)
+    assert said.startswith("Ahead: A cup, 12 o'clock") and "book" not in said
+    assert sorted(f.label for f in finder.scan(image)) == ["book", "cup"]  # seen, but not ahead
+    empty = ObjectFinder(SquareDetector(), BoxMasker(segment=None))
+    assert asking.answer(empty, np.full((480, 640, 3), 120, np.uint8), "ahead", "", 120.0)[0] == (
+        "Nothing I recognise straight ahead."
+    )
