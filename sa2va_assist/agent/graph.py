@@ -27,7 +27,7 @@ from .compose import (
     which_one,
 )
 from .followups import choose, refers_back, resolve, substitute
-from .hazards import hazards
+from .hazards import news, warnings_for
 from .intents import VISION_INTENTS, Classifier, understand
 from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, plural, relocate_text, seen_all
 from .options import AgentOptions, Deps
@@ -136,15 +136,18 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         start = time.perf_counter()
         intent, task = state["intent"], state["task"]
         vision_ms: dict[str, float] = {}
+        previous, last = state.get("previous_scene", []), state.get("last_hazards", [])
+        scene: list[Seen] = []
+        found: list[str] = []  # every warning the scene calls for
         try:
             frames = deps.source.latest(options.frames_per_look if intent in MOVING_INTENTS else 1)
-            scene: list[Seen] = []
             if options.hazard_scan and task != "gcg":
                 t0 = time.perf_counter()
                 scan = deps.backend.run(deps.request(frames[-1:], "segment", SCAN_TEXT))
                 vision_ms["scan_ms"] = (time.perf_counter() - t0) * 1000.0
                 scene = seen_all(scan.objects, options.fov_deg)
-                emit(hazards(scene, state.get("previous_scene", []), state.get("last_hazards", [])))
+                found = warnings_for(scene, previous)
+                emit(news(found, last))  # said before the slower answer
             t0 = time.perf_counter()
             result = deps.backend.run(deps.request(frames, task, state["request_text"]))
             vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
@@ -171,19 +174,16 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             pairs = [(p, nearest_to(p, seen)) for p in relocate]
             seen = [_as(s, p["name"]) for p, s in pairs if s is not None]
         if task == "gcg":  # a description masks everything in view: its hazards come from it
-            scene = seen
-            emit(hazards(scene, state.get("previous_scene", []), state.get("last_hazards", [])))
-        said_hazards = hazards(scene, state.get("previous_scene", []), state.get("last_hazards", []))
+            scene, found = seen, warnings_for(seen, previous)
+            emit(news(found, last))
         return {
             "seen": seen,
             "alternatives": [] if relocate else seen_all(result.alternatives, options.fov_deg),
             "scene": scene,
             "answer_text": result.answer if informative(result) else "",
             "lines": [line.text for line in result.text_lines],
-            "sentences": said_hazards,
-            "last_hazards": hazards(scene, state.get("previous_scene", []))
-            if scene
-            else state.get("last_hazards", []),
+            "sentences": news(found, last),
+            "last_hazards": news(found) if scene else last,
             "timings_ms": _timed("look", state, start, vision_ms),
         }
 

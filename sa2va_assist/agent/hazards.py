@@ -57,6 +57,11 @@ def hazards(scene: Sequence[Seen], before: Sequence[Seen] = (), said: Sequence[s
     """Warning sentences for ``scene`` (this turn's objects), given the last turn's scan ``before``.
     An obstacle warned about in ``said`` (the last scan's warnings) is not repeated: only what changed
     is news. Vehicles and people coming closer are always said."""
+    return news(warnings_for(scene, before), said)
+
+
+def warnings_for(scene: Sequence[Seen], before: Sequence[Seen] = ()) -> list[str]:
+    """Every warning ``scene`` calls for, nearest first (not yet cut to ``MAX_HAZARDS``)."""
     found: list[tuple[float, str]] = []
     for seen in scene:
         label, d = seen["label"], seen["distance_m"]
@@ -70,8 +75,13 @@ def hazards(scene: Sequence[Seen], before: Sequence[Seen] = (), said: Sequence[s
             found.append((far, f"Someone coming closer at {_where(seen)}."))  # "coming closer": always said
         elif _in_path(seen):
             found.append((far, f"In your path: {_name(seen)}, {_where(seen)}."))
-    news = [(d, w) for d, w in sorted(found) if not (w in said and w.startswith("In your path"))]
-    return [sentence for _, sentence in news[:MAX_HAZARDS]]
+    return [sentence for _, sentence in sorted(found)]
+
+
+def news(found: Sequence[str], said: Sequence[str] = ()) -> list[str]:
+    """The warnings of ``found`` worth saying now: an obstacle already in ``said`` is left out; at most
+    ``MAX_HAZARDS``."""
+    return [w for w in found if not (w in said and w.startswith("In your path"))][:MAX_HAZARDS]
 
 
 def _in_path(seen: Seen) -> bool:
