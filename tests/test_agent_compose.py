@@ -15,7 +15,7 @@ from sa2va_assist.agent.compose import (
     which_one,
 )
 from sa2va_assist.agent.hazards import APPROACH_NEAR_M, PATH_NEAR_M, VEHICLE_NEAR_M, hazards
-from sa2va_assist.agent.state import Seen
+from sa2va_assist.agent.state import Seen, place_words
 
 
 def seen(
@@ -310,3 +310,15 @@ def test_vehicles_and_people_coming_closer_are_always_said(now: Seen, before: Se
 
 def test_nothing_in_view_is_no_hazard() -> None:
     assert hazards([]) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "place"),
+    [
+        ("Red cup, 2 o'clock, within reach.", "2 o'clock, within reach"),
+        ("Car, 12 o'clock, roughly 5 metres away.", "12 o'clock, roughly 5 metres away"),
+        ("Cup.", ""),
+    ],
+)
+def test_place_words_are_the_words_after_the_name(words: str, place: str) -> None:
+    assert place_words(Seen(seen("cup"), words=words)) == place  # type: ignore[typeddict-item]

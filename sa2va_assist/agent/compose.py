@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from ..vision.lite.answers import capitalised, number_word
-from .state import Seen
+from .state import Seen, place_words
 
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
@@ -46,8 +46,7 @@ def objects_answer(name: str, seen: Sequence[Seen], plural: bool, unsure_below: 
         return [object_sentence(s, unsure_below) for s in ordered[:MAX_PLACED]]
     places = []
     for s in ordered[:MAX_PLACED]:
-        where = s["words"].split(", ", 1)[1].rstrip(".") if ", " in s["words"] else ""
-        places.append(where + (f", {s['motion']}" if s["motion"] else ""))
+        places.append(place_words(s) + (f", {s['motion']}" if s["motion"] else ""))
     more = len(seen) - len(places)
     tail = f"; and {number_word(more)} more" if more > 0 else ""
     return [f"{capitalised(number_word(len(seen)))} {name}: {'; '.join(p for p in places if p)}{tail}."]

@@ -31,7 +31,7 @@ from .hazards import news, warnings_for
 from .intents import VISION_INTENTS, Classifier, understand
 from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, plural, relocate_text, seen_all
 from .options import AgentOptions, Deps
-from .state import AgentState, Seen
+from .state import AgentState, Seen, place_words
 
 CONTROL = frozenset({"repeat", "slower", "faster", "stop", "help", "unclear"})
 NOTHING_SAID = "I haven't said anything yet."
@@ -271,6 +271,6 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
 
 def _as(seen: Seen, name: str) -> Seen:
     """``seen`` under another name, its words too: "Cup, 2 o'clock, ..." -> "Red cup, 2 o'clock, ..."."""
-    rest = seen["words"].split(", ", 1)[1] if ", " in seen["words"] else seen["words"]
-    renamed = dict(seen, name=name, words=f"{name[:1].upper()}{name[1:]}, {rest}")
+    where, capital = place_words(seen), f"{name[:1].upper()}{name[1:]}"
+    renamed = dict(seen, name=name, words=f"{capital}, {where}." if where else f"{capital}.")
     return Seen(**renamed)  # type: ignore[typeddict-item]

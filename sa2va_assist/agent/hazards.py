@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..spatial import typical_size_m
 from ..vision.lite.captions import HAZARDS
-from .state import Seen
+from .state import Seen, place_words
 
 VEHICLES = frozenset(HAZARDS)  # the moving classes captions put first
 VEHICLE_NEAR_M = 15.0  # a car at 15 m covers the distance in about 1 s at 50 km/h
@@ -27,11 +27,6 @@ MAX_HAZARDS = 2
 
 def _name(seen: Seen) -> str:
     return seen["label"] or seen["name"]
-
-
-def _where(seen: Seen) -> str:
-    """ "2 o'clock, roughly 5 metres away" from the remembered words ("Car, 2 o'clock, ...")."""
-    return seen["words"].split(", ", 1)[1].rstrip(".") if ", " in seen["words"] else ""
 
 
 def _came_closer(seen: Seen, before: Sequence[Seen]) -> bool:
@@ -69,12 +64,12 @@ def warnings_for(scene: Sequence[Seen], before: Sequence[Seen] = ()) -> list[str
         closer = _came_closer(seen, before)
         if label in VEHICLES and (far <= VEHICLE_NEAR_M or closer):
             found.append(
-                (far, f"Caution: {_name(seen)} at {_where(seen)}{', coming closer' if closer else ''}.")
+                (far, f"Caution: {_name(seen)} at {place_words(seen)}{', coming closer' if closer else ''}.")
             )
         elif label == "person" and closer and far <= APPROACH_NEAR_M:
-            found.append((far, f"Someone coming closer at {_where(seen)}."))  # "coming closer": always said
+            found.append((far, f"Someone coming closer at {place_words(seen)}."))  # always said
         elif _in_path(seen):
-            found.append((far, f"In your path: {_name(seen)}, {_where(seen)}."))
+            found.append((far, f"In your path: {_name(seen)}, {place_words(seen)}."))
     return [sentence for _, sentence in sorted(found)]
 
 

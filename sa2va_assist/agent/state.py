@@ -26,6 +26,12 @@ class Seen(TypedDict):
     score: float | None  # the backend's confidence 0..1 when it gives one
 
 
+def place_words(seen: Seen) -> str:
+    """The place part of its words, without the name or the full stop: "2 o'clock, within reach"
+    ("" when the words hold no place)."""
+    return seen["words"].split(", ", 1)[1].rstrip(".") if ", " in seen["words"] else ""
+
+
 class AgentState(TypedDict, total=False):
     # --- this turn ---
     utterance: str  # what the user said (or typed)
