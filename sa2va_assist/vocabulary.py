@@ -1,7 +1,8 @@
 """Names of the 80 everyday object classes (COCO) and the words people use for them.
 
-Shared by the lite backend (understanding requests), spatial language (typical sizes) and evaluation
-(counting mentions), so all of them agree on what "sofa" or "mug" means. Pure data.
+Shared by the lite backend (understanding requests), spatial language (typical sizes), evaluation
+(counting mentions) and the agent, so all of them agree on what "sofa" or "mug" means and how a class
+is said in the plural. Pure.
 """
 
 from __future__ import annotations
@@ -41,3 +42,18 @@ MENTION_SYNONYMS: dict[str, tuple[str, ...]] = {
     "teddy bear": ("teddy", "stuffed bear"),
     "hair drier": ("hair dryer", "hairdryer", "blow dryer", "blow drier"), "toothbrush": ("tooth brush",),
 }  # fmt: skip
+
+
+_SPOKEN_PLURAL = {
+    "person": "people", "knife": "knives", "mouse": "computer mice", "sheep": "sheep", "skis": "skis",
+    "scissors": "scissors", "tv": "TVs", "cell phone": "phones", "dining table": "tables", "text": "text",
+}  # fmt: skip
+
+
+def spoken_plural(name: str) -> str:
+    """How a class name is said in the plural: "people", "cups", "TVs"."""
+    if name in _SPOKEN_PLURAL:
+        return _SPOKEN_PLURAL[name]
+    if name.endswith(("s", "sh", "ch", "x")):
+        return name + "es"
+    return name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in "aeiou" else name + "s"

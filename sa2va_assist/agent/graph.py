@@ -18,6 +18,7 @@ from langgraph.types import Command, interrupt
 
 from ..errors import AssistError
 from ..vision.lite.answers import a_or_an
+from ..vocabulary import spoken_plural
 from .compose import (
     NOT_CAUGHT,
     compose,
@@ -29,7 +30,7 @@ from .compose import (
 from .followups import choose, refers_back, resolve, substitute
 from .hazards import news, warnings_for
 from .intents import VISION_INTENTS, Classifier, understand
-from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, plural, relocate_text, seen_all
+from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, relocate_text, seen_all
 from .options import AgentOptions, Deps
 from .state import AgentState, Seen, place_words
 
@@ -198,7 +199,7 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
     def ask_back_node(state: AgentState) -> Command[Literal["answer", "understand", "look"]]:
         options_ = state["alternatives"]
         label = options_[0]["label"] or state.get("target") or "object"
-        reply = str(interrupt({"question": which_one(plural(label), options_)}))
+        reply = str(interrupt({"question": which_one(spoken_plural(label), options_)}))
         index = choose(reply, options_)
         if index is not None:
             name = state.get("target") or label
@@ -229,8 +230,9 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
         target = state.get("target", "")
         if intent in MOVING_INTENTS:
             name = seen[0]["name"] if seen else (target or "that")
+            several = spoken_plural(seen[0]["label"] or name) if seen else ""
             answer = (
-                objects_answer(plural(seen[0]["label"] or name), seen, len(seen) > 1, options.unsure_below)
+                objects_answer(several, seen, len(seen) > 1, options.unsure_below)
                 if seen
                 else sentences_of(state.get("answer_text", "")) or [f"I don't see {a_or_an(name)}."]
             )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ..spatial import locate, motion, position_phrase
 from ..types import GroundedObject, VisionResult
+from ..vocabulary import spoken_plural
 from .state import Seen
 
 # Vision task per intent; find/track ask for masks, the rest for the backend's own words.
@@ -25,20 +26,6 @@ TASK_OF = {
 }
 MOVING_INTENTS = frozenset({"find", "track"})  # these look at several recent frames, to say motion
 SCAN_TEXT = "everything"  # a segmentation request for every noticeable object (the hazard scan)
-_IRREGULAR = {
-    "person": "people",
-    "bus": "buses",
-    "knife": "knives",
-    "mouse": "mice",
-    "sheep": "sheep",
-    "skis": "skis",
-}
-
-
-def plural(label: str) -> str:
-    if label in _IRREGULAR:
-        return _IRREGULAR[label]
-    return label + ("es" if label.endswith(("s", "sh", "ch", "x")) else "s")
 
 
 def summarise(obj: GroundedObject, name: str, fov_deg: float) -> Seen | None:
@@ -94,7 +81,7 @@ def nearest_to(previous: Seen, candidates: Sequence[Seen]) -> Seen | None:
 def relocate_text(previous: Sequence[Seen]) -> str:
     """What to ask for when re-finding ``previous``: every object of its class ("cups")."""
     labels = sorted({p["label"] or p["name"] for p in previous})
-    return ", ".join(plural(label) for label in labels)
+    return ", ".join(spoken_plural(label) for label in labels)
 
 
 def informative(result: VisionResult) -> bool:

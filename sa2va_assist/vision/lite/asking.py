@@ -8,12 +8,13 @@ import numpy as np
 
 from ...spatial import COCO_CLASSES, locate
 from ...types import Frame, GroundedObject, TextLine
+from ...vocabulary import spoken_plural
 from . import answers
 from .captions import describe
 from .colours import colour_shares
 from .finder import box_of
 from .objects import DETECT_THRESHOLD, ObjectFinder, ground_image, referable
-from .referring import describe_unknown, parse_reference, spoken_plural
+from .referring import describe_unknown, parse_reference
 
 AHEAD_HOURS = (11, 12, 1)  # clock hours counted as "in front"
 Reply = tuple[str, list[GroundedObject], list[TextLine]]  # answer, objects, text lines

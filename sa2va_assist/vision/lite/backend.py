@@ -21,6 +21,7 @@ from ...errors import ConfigError, InputError
 from ...spatial import COCO_CLASSES, Position, locate, motion, position_phrase
 from ...tasks import split_targets
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
+from ...vocabulary import spoken_plural
 from . import answers, asking
 from .asking import Reply
 from .captions import describe
@@ -29,7 +30,7 @@ from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, ground_image
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
 from .questions import object_question
-from .referring import Reference, describe_unknown, parse_reference, spoken_plural
+from .referring import Reference, describe_unknown, parse_reference
 from .scene import Scene
 from .video_grounding import build_tracker, ground_video
 

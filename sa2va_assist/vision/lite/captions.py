@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ...spatial import Position, locate
+from ...vocabulary import spoken_plural
 from . import answers
 from .finder import Found
-from .referring import spoken_plural
 
 MAX_CLASSES = 5  # classes described before the rest are only named
 MAX_PLACED = 3  # instances of one class given a position

@@ -40,7 +40,7 @@ from typing import Literal, cast
 
 from ...spatial import COCO_CLASSES
 from ...tasks import normalise
-from ...vocabulary import MENTION_SYNONYMS
+from ...vocabulary import MENTION_SYNONYMS, spoken_plural
 from .colours import COLOUR_WORDS
 from .phrases import PERSON_PLURAL, PERSON_SINGULAR
 
@@ -272,19 +272,6 @@ def describe_unknown(words: Sequence[str], known: Iterable[str]) -> str:
 
 
 _EXAMPLES = ("person", "cup", "chair", "bottle", "car", "dog")  # everyday ones first, when known
-_SPOKEN_PLURAL = {
-    "person": "people", "knife": "knives", "mouse": "computer mice", "sheep": "sheep", "skis": "skis",
-    "scissors": "scissors", "tv": "TVs", "cell phone": "phones", "dining table": "tables", "text": "text",
-}  # fmt: skip
-
-
-def spoken_plural(name: str) -> str:
-    """How a class name is said in the plural: "people", "cups", "TVs"."""
-    if name in _SPOKEN_PLURAL:
-        return _SPOKEN_PLURAL[name]
-    if name.endswith(("s", "sh", "ch", "x")):
-        return name + "es"
-    return name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in "aeiou" else name + "s"
 
 
 def _and(items: Iterable[str]) -> str:
