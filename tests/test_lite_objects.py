@@ -105,7 +105,7 @@ class SquareDetector:
     in the right half, so an object on the right is only sure in the mirror image."""
 
     def __init__(self) -> None:
-        self.colours = {"cup": (220, 30, 30), "book": (30, 30, 220)}
+        self.colours = {"cup": (220, 30, 30), "book": (30, 30, 220), "bus": (230, 200, 20)}
         self.calls = 0
 
     def detect(self, image: np.ndarray, threshold: float) -> list[Det]:
@@ -136,6 +136,15 @@ def test_scan_sees_both_mirror_views_and_skips_specks() -> None:
     assert finder.scan(image) == found and detector.calls == 2  # one scan per image
     plain = ObjectFinder(SquareDetector(), BoxMasker(segment=None), scan_threshold=0.3)
     assert [d.label for d in plain.detect(image, 0.3)] == ["cup", "cup"]  # one view: the speck, no book
+
+
+def test_a_scan_names_vehicles_only_at_the_full_threshold() -> None:
+    image = _scene()
+    image[100:160, 60:120] = (230, 200, 20)  # a "bus" on the left: 0.4, like the cups there
+    sure = ObjectFinder(SquareDetector(), BoxMasker(segment=None), threshold=0.35, scan_threshold=0.3)
+    assert sorted(f.label for f in sure.scan(image)) == ["book", "bus", "cup"]
+    doubtful = ObjectFinder(SquareDetector(), BoxMasker(segment=None), threshold=0.5, scan_threshold=0.3)
+    assert sorted(f.label for f in doubtful.scan(image)) == ["book", "cup"]  # a false warning costs more
 
 
 def test_merge_views_keeps_one_box_per_object() -> None:

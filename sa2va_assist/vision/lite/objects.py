@@ -17,6 +17,7 @@ import numpy as np
 
 from ...spatial import COCO_CLASSES
 from ...types import Frame, GroundedObject
+from .captions import HAZARDS
 from .detector.detector import NMS_IOU, nms
 from .finder import Found
 from .masks import BoxMasker
@@ -29,6 +30,8 @@ DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be counted or
 # on the dev captions that check and the second view raised mentions found from 0.55 to 0.62 at the
 # same precision (BENCHMARKS.md, "describe").
 SCAN_THRESHOLD = 0.25
+# Vehicles are said first, as warnings, so a scan names them only at the full threshold: a false
+# "Caution: bus" costs more than a missed mention (a laptop screen filling a photo scored 0.26 "bus").
 MIN_AREA_SHARE = 0.01  # mask area / frame area an object needs to be mentioned unasked (not a speck)
 # A class the user names is accepted at a weaker score: they say it is there, and the CPU detector
 # under-scores unusual views (a swan scored 0.27 as "bird").
@@ -95,9 +98,9 @@ class ObjectFinder:
 
     def scan(self, image: np.ndarray) -> list[Found]:
         """Every object worth mentioning unasked, best first: detections of ``image`` and of its mirror
-        image merged (an object either view scores at least ``scan_threshold`` counts, one box per
-        object), each masked, kept when its mask covers at least ``MIN_AREA_SHARE`` of the frame.
-        Remembered for the last image."""
+        image merged (an object either view scores at least ``scan_threshold`` counts, a vehicle at
+        least ``threshold``; one box per object), each masked, kept when its mask covers at least
+        ``MIN_AREA_SHARE`` of the frame. Remembered for the last image."""
         if self._scanned is not None and self._scanned[0] is image:
             return list(self._scanned[1])
         h, w = image.shape[:2]
@@ -109,6 +112,8 @@ class ObjectFinder:
         views = [*self.detect(image, self.scan_threshold), *(mirror(d, w) for d in mirrored)]
         found = []
         for d in merge_views(views):
+            if d.label in HAZARDS and d.score < self.threshold:
+                continue
             mask = self.mask(image, d.box, d.label)
             if np.count_nonzero(mask) >= MIN_AREA_SHARE * h * w:
                 found.append(Found(d.label, mask, d.score, d.box))
