@@ -3,10 +3,12 @@
 refvos video, scored with mean J (region IoU) on those frames.
 
     .venv/bin/python -m benchmarks.sparse_video ../shared/data/dev/refvos [--steps 1,2,4,8]
-        [--keyframe-every K]
+        [--keyframe-every K] [--look VIDEO]
 
 Frames keep their source numbers, so the backend sees the gaps. Prints one line per step and video and
-a JSON summary.
+a JSON summary. ``--look VIDEO`` instead times what the agent does on a camera: 8 frames of VIDEO
+(every 8th, 640x360) with the video's first expression, numbered as consecutive and as 8 apart, median
+of 5 runs each.
 """
 
 from __future__ import annotations
@@ -44,6 +46,22 @@ def mean_j(backend, root: Path, video: str, expression: str, step: int) -> tuple
     return float(np.mean([jaccard(p, t) for p, t in zip(pred, truths, strict=True)])), len(files)
 
 
+def time_look(backend, root: Path, video: str, expression: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Median seconds of one 8-frame request, frames numbered 1 apart and 8 apart."""
+    files = sorted((root / "JPEGImages" / video).glob("*.jpg"))[:64:8]
+    images = [cv2.resize(cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB), (640, 360)) for f in files]
+    out = {}
+    for gap in (1, 8):
+        times = []
+        for _ in range(5):
+            frames = tuple(Frame(i.copy(), k * gap, f"{k:05d}") for k, i in enumerate(images))
+            start = time.perf_counter()
+            backend.run(VisionRequest(frames, "segment", expression))
+            times.append(time.perf_counter() - start)
+        out[f"gap_{gap}_s"] = round(float(np.median(times)), 3)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -53,6 +71,7 @@ def main() -> int:
     parser.add_argument(
         "--keyframe-every", type=int, default=None, help="lite.keyframe_every (default: config)"
     )
+    parser.add_argument("--look", metavar="VIDEO", help="time an agent-style 8-frame look on VIDEO instead")
     args = parser.parse_args()
     config = load_config()
     if args.keyframe_every is not None:
@@ -61,6 +80,10 @@ def main() -> int:
         )
     backend = load_backend(config, "lite")
     expressions = json.loads((args.root / "expressions.json").read_text())
+    if args.look:
+        expression = next(e["expression"] for e in expressions if e["video"] == args.look)
+        print(json.dumps(time_look(backend, args.root, args.look, expression), indent=2))
+        return 0
     summary = {}
     for step in (int(s) for s in args.steps.split(",")):
         scores, start = [], time.perf_counter()
