@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .config import Config
@@ -83,7 +84,8 @@ def open_speech(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
         try:
             return AudioSpeaker(voice, spoken_earcons=config.listen.spoken_earcons), None
         except DependencyError as err:
-            print(f"speech: {err.message}; answers are written to {DEFAULT_ANSWERS} instead", file=sys.stderr)
+            where = Path(DEFAULT_ANSWERS).resolve()  # relative to where listen runs: say where exactly
+            print(f"speech: {err.message}; answers are written to {where} instead", file=sys.stderr)
     recorder = AnswerRecorder(args.audio_out or DEFAULT_ANSWERS, voice)
     return recorder, lambda turn: recorder.finish(turn.n)
 

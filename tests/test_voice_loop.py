@@ -709,3 +709,27 @@ def test_each_question_is_answered_about_the_frames_of_its_own_end() -> None:
     assert snapshot.latest(1)[0].image is first[0].image  # type: ignore[index]
     snapshot.hold(second)
     assert snapshot.latest(1)[0].image is second[0].image  # type: ignore[index]
+
+
+def test_without_a_sound_card_answers_are_recorded_where_the_message_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from sa2va_assist.audio.recorder import AnswerRecorder
+    from sa2va_assist.audio.speech import AudioSpeaker, Voice
+    from sa2va_assist.config import Config
+    from sa2va_assist.errors import DependencyError
+    from sa2va_assist.listen import DEFAULT_ANSWERS, open_speech
+
+    try:
+        AudioSpeaker(Voice()).close()
+        pytest.skip("this machine has a sound card: the fallback is not taken")
+    except DependencyError:
+        pass
+    monkeypatch.chdir(tmp_path)  # the fallback folder is relative to where listen runs
+    speaker, finish = open_speech(argparse.Namespace(audio_out=None), Config())
+    said = capsys.readouterr().err
+    assert isinstance(speaker, AnswerRecorder) and finish is not None
+    assert str(tmp_path / DEFAULT_ANSWERS) in said and "instead" in said
+    assert speaker.out_dir.resolve() == (tmp_path / DEFAULT_ANSWERS).resolve()
