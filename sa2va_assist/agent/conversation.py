@@ -111,6 +111,9 @@ class Conversation:
         self.graph = build_graph(deps, self.options, classifier).compile(checkpointer=saver)
         self.thread = thread or uuid.uuid4().hex[:12]
         self._config: Any = {"configurable": {"thread_id": self.thread}}
+        # The question waiting for its answer: read from the checkpointer once (a thread reopened from
+        # disk may be waiting), then kept from each turn's end.
+        self._waiting: tuple[str | None] | None = None
 
     def _forget_steps(self) -> None:
         """Keep only the newest checkpoint of this thread: memory (focus, last answer, ...) lives in it;
@@ -121,15 +124,20 @@ class Conversation:
     @property
     def waiting(self) -> str | None:
         """The question asked back, while the conversation waits for its answer."""
-        state = self.graph.get_state(self._config)
-        for interrupt in getattr(state, "interrupts", ()) or ():
-            return str(interrupt.value.get("question", "")) if isinstance(interrupt.value, dict) else None
-        return None
+        if self._waiting is None:
+            state = self.graph.get_state(self._config)
+            asked = None
+            for interrupt in getattr(state, "interrupts", ()) or ():
+                value = interrupt.value
+                asked = str(value.get("question", "")) if isinstance(value, dict) else None
+            self._waiting = (asked,)
+        return self._waiting[0]
 
     def turn(self, utterance: str, on_sentence: OnSentence | None = None) -> Turn:
         """Run one turn; ``on_sentence`` gets each sentence as soon as it exists."""
         start = time.perf_counter()
         resume = self.waiting is not None
+        self._waiting = None  # unknown until this turn ends (a turn that fails is read back next time)
         graph_input: Any = Command(resume=utterance) if resume else {"utterance": utterance}
         first: float | None = None
         sentences: list[str] = []
@@ -151,6 +159,7 @@ class Conversation:
                 self.deps.speaker.say(question)
             if on_sentence is not None:
                 on_sentence(question)
+        self._waiting = (question,)
         if question is None:
             self._forget_steps()
         timings = dict(values.get("timings_ms", {}))
