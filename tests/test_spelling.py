@@ -63,12 +63,12 @@ def test_the_packaged_lexicon_knows_everyday_words() -> None:
 class UnsureOcr:
     """An OCR engine (TextReader's contract, with letter confidences) reading one fixed line."""
 
-    def __init__(self, text: str, letters: list[float]) -> None:
-        self.text, self.letters = text, letters
+    def __init__(self, text: str, letters: list[float], score: float = 0.6) -> None:
+        self.text, self.letters, self.score = text, letters, score
 
     def __call__(self, bgr: np.ndarray) -> tuple[list[list[object]], None]:
         quad = [[10, 10], [200, 10], [200, 60], [10, 60]]
-        return [[quad, self.text, 0.9, self.letters]], None
+        return [[quad, self.text, self.score, self.letters]], None
 
 
 def test_reader_corrects_only_when_given_a_lexicon() -> None:
@@ -96,3 +96,29 @@ def test_real_engine_gives_one_confidence_per_letter() -> None:
     assert [r.line.text for r in reader.read(word)] == ["EXIT"]
     without = load_reader(LiteConfig(ocr_spelling=False))
     assert without.lexicon is None
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("the o d e t te e e the", False),  # letters, not words
+        ("MHPANT", False),
+        ("EXIT", True),
+        ("I saw a motel", True),  # "a" and "I" are words on their own
+        ("3.99 1.49-", True),  # no words to judge: numbers are kept
+        ("exit gotel", True),  # half is enough
+    ],
+)
+def test_a_line_is_legible_when_most_of_its_words_are_words(line: str, words: bool) -> None:
+    lexicon = Lexicon({**SMALL.counts, "i": 10, "a": 10, "saw": 5})
+    assert lexicon.mostly_words(line) is words
+
+
+def test_reader_drops_an_unsure_line_of_non_words_but_keeps_a_sure_one() -> None:
+    image = np.full((240, 320, 3), 255, np.uint8)
+    garbage = "the o d e t te e e the"
+    letters = [SURE] * sum(not c.isspace() for c in garbage)
+    assert TextReader(UnsureOcr(garbage, letters), 0.5, SMALL).read(image) == []  # read at 0.6: unsure
+    sure = UnsureOcr(garbage, letters, score=0.95)
+    assert [r.line.text for r in TextReader(sure, 0.5, SMALL).read(image)] == [garbage]
+    assert [r.line.text for r in TextReader(UnsureOcr(garbage, letters), 0.5).read(image)] == [garbage]

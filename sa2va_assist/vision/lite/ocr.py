@@ -26,6 +26,7 @@ import numpy as np
 
 from ...config import LiteConfig
 from ...types import TextLine
+from .answers import UNSURE_BELOW
 from .finder import Found
 from .spelling import Lexicon, load_lexicon
 
@@ -69,7 +70,7 @@ class TextReader:
         if h <= LINE_MAX_HEIGHT_PX and w >= h and hasattr(self.engine, "read_line"):
             text, score, *letters = self.engine.read_line(np.ascontiguousarray(image[..., ::-1]))
             text = self._spelled(" ".join(text.split()), letters)
-            if text and score >= self.min_confidence:
+            if text and score >= self.min_confidence and self._legible(text, float(score)):
                 quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
                 return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)]
         scale = min(MAX_UPSCALE, MIN_LONG_SIDE_PX / max(h, w, 1))
@@ -82,7 +83,7 @@ class TextReader:
         regions = []
         for quad, text, score, *letters in raw or []:
             text = self._spelled(" ".join(str(text).split()), letters)
-            if not text or float(score) < self.min_confidence:
+            if not text or float(score) < self.min_confidence or not self._legible(text, float(score)):
                 continue
             if sum(c.isalnum() for c in text) < 2 and float(score) < SINGLE_CHAR_MIN_CONFIDENCE:
                 continue
@@ -92,6 +93,10 @@ class TextReader:
             box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
             regions.append(TextRegion(TextLine(text, box, float(score), frame), q))
         return [r for group in group_lines(regions) for r in group]
+
+    def _legible(self, text: str, score: float) -> bool:
+        """False for a line read unsurely whose words are mostly not words (with a lexicon)."""
+        return score >= UNSURE_BELOW or self.lexicon is None or self.lexicon.mostly_words(text)
 
     def _spelled(self, text: str, letters: list[Any]) -> str:
         """``text`` with unsure words corrected when the engine gave per-letter confidences."""

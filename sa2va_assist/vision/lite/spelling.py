@@ -7,6 +7,9 @@ letter the recogniser scored under ``UNSURE_LETTER`` makes it one. Among such wo
 wins. A word read surely is kept as read, known or not (names, codes, "ocr"), so the rule only decides
 between readings the model itself doubted, the way a person reading a blurred sign would.
 
+A line read unsurely (``answers.UNSURE_BELOW``) whose words are mostly not English words is not
+legible: ``TextReader`` drops it instead of reading out "the o d e t te e e the" (unsure).
+
 On the dev OCR items it changed "GOTEL" (G at 0.38 and 0.89) to "HOTEL" twice and "Multiplled"
 (second l at 0.80) to "Multiplied", and left every correctly read word alone (BENCHMARKS.md, ocr).
 """
@@ -46,6 +49,13 @@ class Lexicon:
                     best_count = count
                     best = word[:i] + (letter.upper() if word[i].isupper() else letter) + word[i + 1 :]
         return best
+
+    def mostly_words(self, text: str) -> bool:
+        """Whether at least half of the line's runs of letters are English words (a lone letter counts
+        only as "a" or "I"); True when it has none (numbers, prices and codes are not judged here)."""
+        words = [w for w in (t.strip(string.punctuation) for t in text.split()) if w.isalpha()]
+        known = sum(w.lower() in ("a", "i") if len(w) == 1 else w in self for w in words)
+        return not words or 2 * known >= len(words)
 
     def correct_line(self, text: str, confidences: Sequence[float]) -> str:
         """Every word of a line corrected; ``confidences`` has one entry per non-space character of
