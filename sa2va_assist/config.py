@@ -43,7 +43,7 @@ class Sa2vaConfig:
 @dataclass(frozen=True)
 class LiteConfig:
     ocr_min_confidence: float = 0.5  # OCR lines below this (0..1) are not read out
-    ocr_spelling: bool = True  # words the recogniser was unsure of become the nearest English word
+    ocr_spelling: bool = True  # unsure words -> the nearest English word; unsure non-word lines dropped
     person_threshold: float = 0.5  # person-mask probability cut (0..1)
     min_person_area: float = 0.002  # smallest person region kept, as a share of the frame area
     threads: int = 2  # CPU threads for the ONNX/TFLite models
