@@ -3,7 +3,7 @@ real detector end to end (skipped until `sa2va-assist setup` has prepared it).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -35,15 +35,21 @@ class Det:
 
 
 class ScriptedDetector:
-    """A detector (the interface ObjectFinder uses) returning fixed detections above a threshold."""
+    """A detector (the interface ObjectFinder uses) returning fixed detections above a threshold; given
+    the mirror image of ``scene`` it returns them mirrored, as a real detector would."""
 
-    def __init__(self, detections: list[Det]) -> None:
+    def __init__(self, detections: list[Det], scene: np.ndarray | None = None) -> None:
         self.detections = detections
+        self.scene = scene
         self.thresholds: list[float] = []
 
     def detect(self, image: np.ndarray, threshold: float) -> list[Det]:
         self.thresholds.append(threshold)
-        return [d for d in self.detections if d.score >= threshold]
+        found = self.detections
+        if self.scene is not None and np.array_equal(image, self.scene[:, ::-1]):
+            w = image.shape[1]
+            found = [replace(d, box=(w - d.box[2], d.box[1], w - d.box[0], d.box[3])) for d in found]
+        return [d for d in found if d.score >= threshold]
 
 
 def _scene() -> np.ndarray:
@@ -167,10 +173,10 @@ def test_referable_renames_a_confusable_sibling_only_when_the_class_is_missing()
 
 def test_ground_image_resolves_colour_and_masks_inside_the_box() -> None:
     image = _scene()
-    detector = ScriptedDetector(CUPS)
+    detector = ScriptedDetector(CUPS, image)
     finder = ObjectFinder(detector, BoxMasker(segment=None))
     grounding = ground_image(finder, Frame(image, 0, "f"), parse_reference("the blue cup"), "the blue cup")
-    assert detector.thresholds == [FALLBACK_THRESHOLD]
+    assert detector.thresholds == [FALLBACK_THRESHOLD] * 2  # the image and its mirror image
     (obj,) = grounding.objects
     _, xs = np.nonzero(obj.masks[0])
     assert xs.min() >= 500 and xs.max() < 560 and obj.masks[0][330, 530]
@@ -356,10 +362,11 @@ def test_grounded_caption_detects_the_newest_frame_once() -> None:
     from sa2va_assist.vision.lite.backend import LiteBackend
     from sa2va_assist.vision.lite.ocr import TextReader
 
-    detector = ScriptedDetector(CUPS)
+    image = _scene()
+    detector = ScriptedDetector(CUPS, image)
     objects = ObjectFinder(detector, BoxMasker(segment=None))
     lite = LiteBackend(None, TextReader(ScriptedOcr([]), 0.5), Config(), objects=objects)  # type: ignore[arg-type]
-    result = lite.run(VisionRequest((Frame(_scene(), 0, "f"),), "gcg", ""))
+    result = lite.run(VisionRequest((Frame(image, 0, "f"),), "gcg", ""))
     assert result.answer.startswith("Two cups:") and [o.label for o in result.objects] == ["cup", "cup"]
     assert len(detector.thresholds) == 2  # the caption and the masks share one scan (image and mirror)
 
