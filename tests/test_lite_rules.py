@@ -96,6 +96,14 @@ def test_quote_lines_marks_unsure_and_limits() -> None:
     assert answers.read_answer([]) == "I don't see any legible text."
 
 
+def test_read_answer_says_how_many_lines_could_not_be_read() -> None:
+    exit_sign = [TextLine("EXIT", (0, 0, 1, 1), 0.99)]
+    assert answers.read_answer(exit_sign, 0) == '"EXIT"'
+    assert answers.read_answer(exit_sign, 1) == '"EXIT". One more line I couldn\'t read.'
+    assert answers.read_answer(exit_sign, 3) == '"EXIT". Three more lines I couldn\'t read.'
+    assert answers.read_answer([], 2).startswith("I see text but can't read it clearly. Try moving closer")
+
+
 @pytest.mark.parametrize(
     ("n", "words"), [(0, "no people"), (1, "one person"), (3, "three people"), (12, "12 people")]
 )

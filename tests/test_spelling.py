@@ -122,3 +122,42 @@ def test_reader_drops_an_unsure_line_of_non_words_but_keeps_a_sure_one() -> None
     sure = UnsureOcr(garbage, letters, score=0.95)
     assert [r.line.text for r in TextReader(sure, 0.5, SMALL).read(image)] == [garbage]
     assert [r.line.text for r in TextReader(UnsureOcr(garbage, letters), 0.5).read(image)] == [garbage]
+
+
+class PageOcr:
+    """An OCR engine (TextReader's contract) reading a fixed page: (text, score) per line, top down."""
+
+    def __init__(self, lines: list[tuple[str, float]]) -> None:
+        self.lines = lines
+
+    def __call__(self, bgr: np.ndarray) -> tuple[list[list[object]], None]:
+        out: list[list[object]] = []
+        for k, (text, score) in enumerate(self.lines):
+            quad = [[10, 10 + 40 * k], [300, 10 + 40 * k], [300, 40 + 40 * k], [10, 40 + 40 * k]]
+            out.append([quad, text, score, [SURE] * sum(not c.isspace() for c in text)])
+        return out, None
+
+
+@pytest.mark.parametrize(
+    ("page", "answer"),
+    [
+        (
+            [("EXIT ONLY", 0.99), ("the o d e t te e e the", 0.6)],
+            '"EXIT ONLY". One more line I couldn\'t read.',
+        ),
+        ([("EXIT ONLY", 0.99), ("ZQXW", 0.3)], '"EXIT ONLY"'),  # under the confidence floor: noise, not text
+        (
+            [("MHPANT", 0.64)],
+            "I see text but can't read it clearly. Try moving closer or holding the camera steady.",
+        ),
+    ],
+)
+def test_a_read_request_says_what_could_not_be_read(page: list[tuple[str, float]], answer: str) -> None:
+    from sa2va_assist.config import Config
+    from sa2va_assist.types import Frame, VisionRequest
+    from sa2va_assist.vision.lite.backend import LiteBackend
+
+    lite = LiteBackend(None, TextReader(PageOcr(page), 0.5, SMALL), Config())  # type: ignore[arg-type]
+    image = np.full((240, 320, 3), 255, np.uint8)
+    result = lite.run(VisionRequest((Frame(image, 0, "page"),), "read", "read this"))
+    assert result.answer == answer

@@ -60,9 +60,17 @@ def quote_lines(lines: Sequence[TextLine], limit: int | None = None) -> str:
     return " ".join(parts)
 
 
-def read_answer(lines: Sequence[TextLine]) -> str:
-    """The ``read`` answer: every legible line, quoted, in reading order."""
-    return quote_lines(lines) if lines else "I don't see any legible text."
+def read_answer(lines: Sequence[TextLine], illegible: int = 0) -> str:
+    """The ``read`` answer: every legible line, quoted, in reading order, then how many lines were
+    there but could not be read clearly (with what to try when nothing could)."""
+    if not lines:
+        if illegible:
+            return "I see text but can't read it clearly. Try moving closer or holding the camera steady."
+        return "I don't see any legible text."
+    if not illegible:
+        return quote_lines(lines)
+    more = "One more line" if illegible == 1 else f"{capitalised(number_word(illegible))} more lines"
+    return f"{quote_lines(lines)}. {more} I couldn't read."
 
 
 NOTHING_RECOGNISED = "Nothing I recognise here: no one in view, no everyday object and no legible text."

@@ -120,7 +120,7 @@ class LiteBackend:
 
     def _read(self, scene: Scene, text: str) -> Reply:
         lines = scene.text_lines()
-        return answers.read_answer(lines), self._text_objects(scene), lines
+        return answers.read_answer(lines, scene.illegible_lines()), self._text_objects(scene), lines
 
     def _caption(self, scene: Scene, text: str) -> Reply:
         if self.objects is not None:  # the newest frame: what is there now
@@ -157,7 +157,7 @@ class LiteBackend:
         if intent in ("read_text", "text_present"):
             lines = scene.text_lines()
             if intent == "read_text":
-                answer = answers.read_answer(lines)
+                answer = answers.read_answer(lines, scene.illegible_lines())
             elif lines:
                 answer = f"Yes: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
             else:

@@ -66,13 +66,18 @@ class TextReader:
     def read(self, image: np.ndarray, frame: int = 0) -> list[TextRegion]:
         """Text lines in ``image`` ((H, W, 3) uint8 RGB) in reading order; ``frame`` is copied into
         every ``TextLine``."""
+        return self.read_counted(image, frame)[0]
+
+    def read_counted(self, image: np.ndarray, frame: int = 0) -> tuple[list[TextRegion], int]:
+        """``read``, and how many lines were left out as illegible (read unsurely, mostly not words),
+        so an answer can say that something was there."""
         h, w = image.shape[:2]
         if h <= LINE_MAX_HEIGHT_PX and w >= h and hasattr(self.engine, "read_line"):
             text, score, *letters = self.engine.read_line(np.ascontiguousarray(image[..., ::-1]))
             text = self._spelled(" ".join(text.split()), letters)
             if text and score >= self.min_confidence and self._legible(text, float(score)):
                 quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-                return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)]
+                return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)], 0
         scale = min(MAX_UPSCALE, MIN_LONG_SIDE_PX / max(h, w, 1))
         bgr = np.ascontiguousarray(image[..., ::-1])  # rapidocr wants BGR arrays
         if scale > 1.0:
@@ -80,10 +85,13 @@ class TextReader:
         else:
             scale = 1.0
         raw, _ = self.engine(bgr)
-        regions = []
+        regions, illegible = [], 0
         for quad, text, score, *letters in raw or []:
             text = self._spelled(" ".join(str(text).split()), letters)
-            if not text or float(score) < self.min_confidence or not self._legible(text, float(score)):
+            if not text or float(score) < self.min_confidence:
+                continue
+            if not self._legible(text, float(score)):
+                illegible += 1
                 continue
             if sum(c.isalnum() for c in text) < 2 and float(score) < SINGLE_CHAR_MIN_CONFIDENCE:
                 continue
@@ -92,7 +100,7 @@ class TextReader:
             x1, y1 = np.ceil(q.max(axis=0)).astype(int)
             box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
             regions.append(TextRegion(TextLine(text, box, float(score), frame), q))
-        return [r for group in group_lines(regions) for r in group]
+        return [r for group in group_lines(regions) for r in group], illegible
 
     def _legible(self, text: str, score: float) -> bool:
         """False for a line read unsurely whose words are mostly not words (with a lexicon)."""

@@ -47,6 +47,7 @@ class Scene:
         self._newest: list[Found] | None = None
         self._people: list[list[Found]] | None = None
         self._text: list[list[TextRegion]] | None = None
+        self._illegible = 0  # most lines one read frame left out as illegible
         self.timings_ms: dict[str, float] = {}
         self.alternatives: list[GroundedObject] = []  # a singular phrase's equally plausible objects
 
@@ -76,11 +77,20 @@ class Scene:
         """Per frame: the text lines read, in reading order ([] on frames not read)."""
         if self._text is None:
             read = set(text_frame_indices(len(self.frames)))
-            self._text = [
-                self._timed("ocr_ms", "reading text", i, self._reader.read, f.image, i) if i in read else []
+            counted = [
+                self._timed("ocr_ms", "reading text", i, self._reader.read_counted, f.image, i)
+                if i in read
+                else ([], 0)
                 for i, f in enumerate(self.frames)
             ]
+            self._text = [regions for regions, _ in counted]
+            self._illegible = max(n for _, n in counted)
         return self._text
+
+    def illegible_lines(self) -> int:
+        """How many lines a read frame had that could not be read clearly (the most of any frame)."""
+        self.text()
+        return self._illegible
 
     def text_lines(self) -> list[TextLine]:
         """Every line of the first frame read, in reading order, then the lines of later frames that
