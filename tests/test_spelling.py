@@ -161,3 +161,10 @@ def test_a_read_request_says_what_could_not_be_read(page: list[tuple[str, float]
     image = np.full((240, 320, 3), 255, np.uint8)
     result = lite.run(VisionRequest((Frame(image, 0, "page"),), "read", "read this"))
     assert result.answer == answer
+
+
+def test_a_lone_unsure_letter_is_not_counted_as_a_line_that_could_not_be_read() -> None:
+    image = np.full((240, 320, 3), 255, np.uint8)
+    rim = TextReader(PageOcr([("EXIT ONLY", 0.99), ("O", 0.57)]), 0.5, SMALL)  # a cup's rim read as "O"
+    regions, illegible = rim.read_counted(image)
+    assert [r.line.text for r in regions] == ["EXIT ONLY"] and illegible == 0

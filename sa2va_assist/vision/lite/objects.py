@@ -30,8 +30,6 @@ DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be counted or
 # on the dev captions that check and the second view raised mentions found from 0.55 to 0.62 at the
 # same precision (BENCHMARKS.md, "describe").
 SCAN_THRESHOLD = 0.25
-# Vehicles are said first, as warnings, so a scan names them only at the full threshold: a false
-# "Caution: bus" costs more than a missed mention (a laptop screen filling a photo scored 0.26 "bus").
 MIN_AREA_SHARE = 0.01  # mask area / frame area an object needs to be mentioned unasked (not a speck)
 # A class the user names is accepted at a weaker score: they say it is there, and the CPU detector
 # under-scores unusual views (a swan scored 0.27 as "bird").
@@ -124,6 +122,8 @@ class ObjectFinder:
         h, w = image.shape[:2]
         found = []
         for d in self.detect_both(image, self.scan_threshold):
+            # Vehicles are said first, as warnings, so they need the full threshold: a false "Caution:
+            # bus" costs more than a missed mention (a laptop screen filling a photo scored 0.26 "bus").
             if d.label in HAZARDS and d.score < self.threshold:
                 continue
             mask = self.mask(image, d.box, d.label)

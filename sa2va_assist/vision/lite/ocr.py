@@ -90,10 +90,10 @@ class TextReader:
             text = self._spelled(" ".join(str(text).split()), letters)
             if not text or float(score) < self.min_confidence:
                 continue
+            if sum(c.isalnum() for c in text) < 2 and float(score) < SINGLE_CHAR_MIN_CONFIDENCE:
+                continue  # a lone unsure letter is more often a shape (a cup's rim) than text
             if not self._legible(text, float(score)):
                 illegible += 1
-                continue
-            if sum(c.isalnum() for c in text) < 2 and float(score) < SINGLE_CHAR_MIN_CONFIDENCE:
                 continue
             q = np.asarray(quad, np.float32).reshape(4, 2) / scale
             x0, y0 = np.floor(q.min(axis=0)).astype(int)
