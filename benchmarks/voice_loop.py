@@ -92,7 +92,7 @@ def run(
             None,
             load_classifier(),
         )
-        stt = load_stt(lc.stt_model)
+        stt = load_stt(config.stt.model)
         source = WavSource([p for p, _ in clips], gap_s=gap_s, realtime=realtime, noise_db=noise_db)
         endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
         memory: list[float] = []

@@ -74,9 +74,16 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True)
-class ListenConfig:
-    stt_model: str = "base"  # base | tiny.en | a local openai-whisper .pt checkpoint
+class SttConfig:
+    engine: str = "ct2"  # ct2 (CTranslate2, no torch; default) | openai-whisper (needs the [whisper] extra)
+    model: str = "base"  # base | tiny.en | a CTranslate2 model folder | (openai-whisper) a .pt checkpoint
     short_context: bool = True  # encode questions on a >= 10 s audio context, not 30 s (~2x faster)
+    language: str | None = "en"  # ISO 639-1 code to decode in; null: detect per clip (multilingual models)
+    threads: int = 2  # CPU threads for speech recognition
+
+
+@dataclass(frozen=True)
+class ListenConfig:
     silence_s: float = 0.4  # silence that ends a question, seconds (shorter answers sooner, may cut pauses)
     vad_threshold: float = 0.5  # speech probability (0..1) that starts a question
     max_question_s: float = 15.0  # a question is cut after this many seconds
@@ -93,6 +100,7 @@ class Config:
     lite: LiteConfig = field(default_factory=LiteConfig)
     agent: AgentConfig = field(default_factory=AgentConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
     listen: ListenConfig = field(default_factory=ListenConfig)
 
 

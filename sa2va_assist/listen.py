@@ -126,7 +126,7 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
             audio = KeptAlive(lambda: open_audio_source(args.mic), speaker)
         lc = config.listen
         endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
-        stt = load_stt(args.stt or lc.stt_model, WhisperOptions(short_context=lc.short_context))
+        stt = load_stt(args.stt or config.stt.model, WhisperOptions(short_context=config.stt.short_context))
         backend = load_backend(config)
         classifier = load_classifier() if config.agent.examples else None
         voice = Muting(speaker)  # the agent speaks through it: a barge-in drops the rest of that answer
