@@ -1,10 +1,11 @@
-"""Speech-to-text latency and accuracy on short spoken questions: 30 s window vs short audio context.
+"""Speech-to-text latency and accuracy on short spoken questions: engines, 30 s window vs short context.
 
-    .venv/bin/python -m benchmarks.stt_latency [--models base,tiny.en] [--threads 2,1] [--runs 3] [--json]
+    .venv/bin/python -m benchmarks.stt_latency [--engines ct2,openai-whisper] [--models base,tiny.en]
+        [--threads 2,1] [--runs 3] [--json]
 
 Twenty questions are synthesised with espeak-ng (five voices, 130-260 words per minute, 0.9-2.4 s)
-and resampled to 16 kHz. For each model and torch thread count the warm model transcribes every clip
-``--runs`` times in each mode:
+and resampled to 16 kHz. For each engine, model and thread count the warm model transcribes every
+clip ``--runs`` times in each mode:
 
 - ``window``: openai-whisper's transcribe(), every clip padded to 30 s (``short_context=False``);
 - ``short``: the clip plus padding on a short audio context (``short_context=True``, the default);
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from sa2va_assist.audio.stt import WhisperOptions, WhisperSTT, load_stt
+from sa2va_assist.audio.stt import WhisperOptions, WhisperRecognizer, load_stt
 from sa2va_assist.audio.tts import Voice, synthesize
 from sa2va_assist.audio.wav import resample
 from sa2va_assist.errors import AssistError
@@ -73,7 +74,9 @@ def spoken_questions() -> list[tuple[str, np.ndarray]]:
     return clips
 
 
-def measure(stt: WhisperSTT, mode: str, clips: list[tuple[str, np.ndarray]], runs: int) -> dict[str, Any]:
+def measure(
+    stt: WhisperRecognizer, mode: str, clips: list[tuple[str, np.ndarray]], runs: int
+) -> dict[str, Any]:
     """Per-clip median latency (s) and first-run text over ``clips``, on the warm ``stt``."""
     inference = contextlib.nullcontext if mode != "window-im" else _inference_mode
     stt.transcribe(clips[0][1])  # warm-up: first-call allocations, thread pool start
@@ -92,50 +95,58 @@ def measure(stt: WhisperSTT, mode: str, clips: list[tuple[str, np.ndarray]], run
     return {"seconds": seconds, "texts": texts, "context_s": contexts}
 
 
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 def _inference_mode() -> Any:
     import torch
 
     return torch.inference_mode()
 
 
-def run(models: list[str], threads: list[int], modes: list[str], runs: int) -> dict[str, Any]:
+def run(
+    engines: list[str], models: list[str], threads: list[int], modes: list[str], runs: int
+) -> dict[str, Any]:
     clips = spoken_questions()
     durations = [samples.size / 16_000 for _, samples in clips]
     refs = [text for text, _ in clips]
     rows, skipped = [], []
-    for model in models:
-        try:
-            loaded = load_stt(model, progress=lambda line: print(line, file=sys.stderr))
-        except AssistError as err:
-            skipped.append(f"{model}: {err}")
-            continue
-        for n in threads:
-            window_texts: list[str] | None = None
-            for mode in modes:
-                options = WhisperOptions(threads=n, short_context=mode == "short")
-                stt = WhisperSTT(loaded.model, options)
-                got = measure(stt, mode, clips, runs)
-                window_texts = got["texts"] if mode == "window" else window_texts
-                rows.append(
-                    {
-                        "model": model,
-                        "threads": n,
-                        "mode": mode,
-                        "p50_s": float(np.percentile(got["seconds"], 50)),
-                        "p95_s": float(np.percentile(got["seconds"], 95)),
-                        "mean_s": float(np.mean(got["seconds"])),
-                        "WER": corpus_wer(refs, got["texts"]),
-                        "same_as_window": (
-                            sum(a == b for a, b in zip(got["texts"], window_texts, strict=True))
-                            if window_texts
-                            else None
-                        ),
-                        "context_s": sorted(set(got["context_s"])),
-                        "seconds": got["seconds"],
-                        "texts": got["texts"],
-                    }
-                )
-                print(f"{model} threads={n} {mode}: done", file=sys.stderr)
+    for engine in engines:
+        for model in models:
+            for n in threads:
+                try:
+                    loaded = load_stt(model, WhisperOptions(threads=n), engine=engine, progress=_say)
+                except AssistError as err:
+                    skipped.append(f"{engine} {model}: {err}")
+                    continue
+                window_texts: list[str] | None = None
+                for mode in modes:
+                    if mode == "window-im" and engine != "openai-whisper":
+                        continue
+                    stt = loaded.with_options(WhisperOptions(threads=n, short_context=mode == "short"))
+                    got = measure(stt, mode, clips, runs)
+                    window_texts = got["texts"] if mode == "window" else window_texts
+                    same = None
+                    if window_texts:
+                        same = sum(a == b for a, b in zip(got["texts"], window_texts, strict=True))
+                    rows.append(
+                        {
+                            "engine": engine,
+                            "model": model,
+                            "threads": n,
+                            "mode": mode,
+                            "p50_s": float(np.percentile(got["seconds"], 50)),
+                            "p95_s": float(np.percentile(got["seconds"], 95)),
+                            "mean_s": float(np.mean(got["seconds"])),
+                            "WER": corpus_wer(refs, got["texts"]),
+                            "same_as_window": same,
+                            "context_s": sorted(set(got["context_s"])),
+                            "seconds": got["seconds"],
+                            "texts": got["texts"],
+                        }
+                    )
+                    print(f"{engine} {model} threads={n} {mode}: done", file=sys.stderr)
     return {
         "clips": len(clips),
         "audio_s": {"min": min(durations), "median": statistics.median(durations), "max": max(durations)},
@@ -152,14 +163,15 @@ def table(report: dict[str, Any]) -> str:
     lines = [
         f"{report['clips']} espeak-ng questions, {audio['min']:.2f}-{audio['max']:.2f} s of audio "
         f"(median {audio['median']:.2f} s); latency per clip = median of {report['runs_per_clip']} warm runs",
-        f"{'model':8} {'threads':>7} {'mode':10} {'p50 s':>7} {'p95 s':>7} {'mean s':>7} {'WER':>6} "
-        f"{'same':>5}  context s",
+        f"{'engine':14} {'model':8} {'threads':>7} {'mode':10} {'p50 s':>7} {'p95 s':>7} {'mean s':>7} "
+        f"{'WER':>6} {'same':>5}  context s",
     ]
     for r in report["rows"]:
         same = "" if r["same_as_window"] is None else f"{r['same_as_window']}/{report['clips']}"
         lines.append(
-            f"{r['model']:8} {r['threads']:>7} {r['mode']:10} {r['p50_s']:7.3f} {r['p95_s']:7.3f} "
-            f"{r['mean_s']:7.3f} {r['WER']:6.3f} {same:>5}  {', '.join(f'{c:g}' for c in r['context_s'])}"
+            f"{r['engine']:14} {r['model']:8} {r['threads']:>7} {r['mode']:10} {r['p50_s']:7.3f} "
+            f"{r['p95_s']:7.3f} {r['mean_s']:7.3f} {r['WER']:6.3f} {same:>5}  "
+            + ", ".join(f"{c:g}" for c in r["context_s"])
         )
     lines += [f"skipped {s}" for s in report["skipped"]]
     lines.append(
@@ -170,8 +182,9 @@ def table(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="ct2,openai-whisper", help="comma-separated speech engines")
     parser.add_argument("--models", default="base", help="comma-separated: base, tiny.en, a .pt path")
-    parser.add_argument("--threads", default="2,1", help="comma-separated torch thread counts")
+    parser.add_argument("--threads", default="2", help="comma-separated CPU thread counts")
     parser.add_argument("--modes", default="window,short", help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--runs", type=int, default=3, help="warm runs per clip (its median counts)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON, not a table")
@@ -179,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     modes = args.modes.split(",")
     if unknown := set(modes) - set(MODES):
         parser.error(f"unknown modes {sorted(unknown)}; use {', '.join(MODES)}")
-    report = run(args.models.split(","), [int(t) for t in args.threads.split(",")], modes, args.runs)
+    threads = [int(t) for t in args.threads.split(",")]
+    report = run(args.engines.split(","), args.models.split(","), threads, modes, args.runs)
     print(json.dumps(report, indent=1) if args.json else table(report))
     return 0
 

@@ -11,8 +11,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import DependencyError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True)
@@ -70,37 +75,60 @@ def install_system_libraries(log: Callable[[str], object] = print) -> None:
             raise DependencyError(f"'{' '.join(cmd)}' failed: {tail}", "Check the package sources and retry.")
 
 
-def prepare_models(log: Callable[[str], object] = print) -> None:
-    """Load the offline models once: proves they are installed, converts what needs converting, and
-    warms file caches."""
-    from .config import load_config
+def folder_size(path: Path) -> int:
+    """Bytes in the files below ``path`` (0 when it does not exist); links are not followed."""
+    if not path.exists():
+        return 0
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def prepare_models(config: Config, log: Callable[[str], object] = print) -> None:
+    """Prepare what must be made on this machine (the detector download and conversion, the joined
+    Whisper file), then load every offline model once: proves each is installed and warms the file
+    caches. A second run finds everything in the cache and only loads."""
+    from .agent.embedding import load_embedder
+    from .audio.stt import stt_from_config
+    from .audio.vad import load_vad
     from .vision import load_backend
     from .vision.lite.detector import prepare_detector
 
-    prepare_detector(log)  # downloads the COCO detector from the npm registry once and converts it
-    start = time.perf_counter()
-    load_backend(load_config(), "lite")
-    log(f"lite backend: models ready ({time.perf_counter() - start:.1f} s)")
-    from .audio.stt import load_stt
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("object detector (COCO, from the npm registry once)", lambda: prepare_detector(log)),
+        ("lite vision backend", lambda: load_backend(config, "lite")),
+        (f"speech recognition (Whisper {config.stt.model}, {config.stt.engine})",
+         lambda: stt_from_config(config.stt, progress=log)),
+        ("voice activity detection (Silero VAD)", load_vad),
+        ("sentence embeddings (all-MiniLM-L6-v2)", lambda: load_embedder(log=log)),
+    ]  # fmt: skip
+    for n, (what, step) in enumerate(steps, 1):
+        start = time.perf_counter()
+        log(f"[{n}/{len(steps)}] {what} ...")
+        step()
+        log(f"[{n}/{len(steps)}] {what}: ready ({time.perf_counter() - start:.1f} s)")
 
-    start = time.perf_counter()
-    load_stt("base", progress=log)  # converts the packaged weights once and caches the checkpoint
-    log(f"speech recognition (whisper base): ready ({time.perf_counter() - start:.1f} s)")
-    from .agent.embedding import load_embedder
 
-    start = time.perf_counter()
-    load_embedder(log=log)  # exports the packaged MiniLM to ONNX once and caches it
-    log(f"sentence embeddings (all-MiniLM-L6-v2): ready ({time.perf_counter() - start:.1f} s)")
+def report_space(log: Callable[[str], object] = print) -> None:
+    """Where setup put things and how much space they use."""
+    from .paths import cache_root
+
+    root = cache_root()
+    parts = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name) if root.is_dir() else []
+    sizes = {p.name: folder_size(p) for p in parts}
+    listed = ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in sizes.items())
+    log(f"models are cached in {root}: {sum(sizes.values()) / 1e6:.0f} MB ({listed or 'empty'})")
 
 
-def run_setup(system: bool = True) -> int:
+def run_setup(config: Config | None = None, system: bool = True) -> int:
     """Everything ``sa2va-assist setup`` does; returns 0 when the machine is ready."""
+    from .config import load_config
 
     def log(message: str) -> None:
-        print(f"setup: {message}", file=sys.stderr)
+        print(f"setup: {message}", file=sys.stderr, flush=True)
 
+    start = time.perf_counter()
     if system:
         install_system_libraries(log)
-    prepare_models(log)
-    log("ready")
+    prepare_models(config or load_config(), log)
+    report_space(log)
+    log(f"ready in {time.perf_counter() - start:.1f} s")
     return 0

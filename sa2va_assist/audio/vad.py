@@ -10,7 +10,6 @@ Output (1, 1): the probability that the block holds speech. ``reset()`` zeroes b
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,27 +24,21 @@ from ..onnx import cpu_session
 from .mic import BLOCK, BLOCK_S, RATE, AudioSource
 from .tts import Audio
 
-# silero-vad 6.2.3's data folder: the 16 kHz-only export first (smaller), then its 8/16 kHz model
-MODEL_FILES = ("silero_vad_16k_op15.onnx", "silero_vad.onnx")
+# Silero VAD v6 (16 kHz ONNX export, MIT), shipped in the package: see models/README.md
+MODEL_FILE = Path(__file__).resolve().parent / "models" / "silero_vad_16k_op15.onnx"
 CONTEXT = 64  # samples of the previous block the model sees again at 16 kHz (OnnxWrapper's context_size)
 VOICE_BLOCKS = (
     1  # voiced blocks (32 ms each) that fire on_voice: one keeps Silero's onset lag + 32 ms < 100 ms
 )
 HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADIterator
-_PIP = "pip install silero-vad==6.2.3 onnxruntime"
+_REINSTALL = "reinstall sa2va-assist (pip install --force-reinstall --no-deps sa2va-assist)"
 
 
 def model_path() -> Path:
-    """The Silero VAD ONNX file inside the installed silero-vad package (found without importing the
-    package: its ``__init__`` imports torch). DependencyError when the package or model is absent."""
-    spec = importlib.util.find_spec("silero_vad")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    for folder in folders:
-        for name in MODEL_FILES:
-            if (path := Path(folder, "data", name)).is_file():
-                return path
-    where = f"no ONNX model in {folders[0]}/data" if folders else "the silero-vad package is not installed"
-    raise DependencyError(f"voice activity detection needs Silero VAD ({where})", _PIP)
+    """The Silero VAD ONNX file shipped in this package; DependencyError when it is missing."""
+    if not MODEL_FILE.is_file():
+        raise DependencyError(f"voice activity detection model {MODEL_FILE} is missing", _REINSTALL)
+    return MODEL_FILE
 
 
 class Vad:
@@ -59,8 +52,7 @@ class Vad:
 
     def __init__(self, threads: int = 1) -> None:
         self.model_path = model_path()
-        fix = "pip install --force-reinstall silero-vad==6.2.3"
-        self._session = cpu_session(self.model_path, threads, "Silero VAD from", fix, quiet=True)
+        self._session = cpu_session(self.model_path, threads, "Silero VAD from", _REINSTALL, quiet=True)
         self._takes_rate = "sr" in {i.name for i in self._session.get_inputs()}
         self.reset()
 
