@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, load_config, validate
 from .errors import AssistError, ConfigError
 from .types import TASKS
 
@@ -115,7 +115,12 @@ def _conversation(p: argparse.ArgumentParser) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="config file (default: config.yaml / env SA2VA_ASSIST_CONFIG)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: env SA2VA_ASSIST_CONFIG, else ~/.config/sa2va-assist/config.yaml "
+        "if it exists, else the repository's config.yaml)",
+    )
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
 
 
@@ -162,16 +167,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    """The config file, then environment, then the command's flags on top."""
+    """The one way a command gets its config: the file (see ``config.config_file``), the environment,
+    then the command's flags on top, every value validated before any work. Works for every command,
+    including those without --backend / --model-path / --max-frames."""
     from .vision import check_backend_name
 
-    config = load_config(args.config)
-    if args.backend:
-        config = replace(config, backend=args.backend)
-    if args.model_path:
-        config = replace(config, sa2va=replace(config.sa2va, model_path=args.model_path))
-    if getattr(args, "max_frames", None) is not None:
-        config = replace(config, input=replace(config.input, max_frames=args.max_frames))
+    config = load_config(getattr(args, "config", None))
+    flags: dict[str, str] = {}
+    backend, model_path = getattr(args, "backend", None), getattr(args, "model_path", None)
+    max_frames = getattr(args, "max_frames", None)
+    if backend:
+        config = replace(config, backend=backend)
+        flags["backend"] = "--backend"
+    if model_path:
+        config = replace(config, sa2va=replace(config.sa2va, model_path=model_path))
+        flags["sa2va.model_path"] = "--model-path"
+    if max_frames is not None:
+        config = replace(config, input=replace(config.input, max_frames=max_frames))
+        flags["input.max_frames"] = "--max-frames"
+    validate(config, flags)
     check_backend_name(config.backend)  # an unknown backend fails before any work
     return config
 

@@ -3,6 +3,7 @@
 - caches (converted and downloaded models): ``$SA2VA_ASSIST_CACHE``, else ``$XDG_CACHE_HOME/sa2va-assist``,
   else ``~/.cache/sa2va-assist``; safe to delete, ``setup`` rebuilds them;
 - state (conversation memory): ``$XDG_STATE_HOME/sa2va-assist``, else ``~/.local/state/sa2va-assist``;
+  ``agent.memory: auto`` is ``conversations.sqlite`` there;
 - the user's config file: ``$XDG_CONFIG_HOME/sa2va-assist/config.yaml``, else
   ``~/.config/sa2va-assist/config.yaml``.
 """
@@ -30,6 +31,11 @@ def cache_root() -> Path:
 def state_root() -> Path:
     """Root of what the assistant remembers between runs (conversations)."""
     return _xdg("XDG_STATE_HOME", ".local/state") / APP
+
+
+def conversation_memory() -> Path:
+    """The SQLite file ``agent.memory: auto`` stands for."""
+    return state_root() / "conversations.sqlite"
 
 
 def user_config() -> Path:

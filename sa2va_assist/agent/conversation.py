@@ -18,6 +18,7 @@ from typing import Any
 from langgraph.types import Command
 
 from ..errors import ConfigError
+from ..paths import conversation_memory
 from .graph import build_graph
 from .intents import Classifier
 from .options import AgentOptions, Deps
@@ -50,7 +51,8 @@ class Turn:
 
 
 def open_checkpointer(memory: str | Path | None) -> Any:
-    """``None`` or ":memory:" -> in memory; a path -> SQLite on disk (its folder is created)."""
+    """``None`` or ":memory:" -> in memory; "auto" -> ``paths.conversation_memory()`` (under
+    $XDG_STATE_HOME); another path -> SQLite on disk there (its folder is created)."""
     if memory is None or str(memory) == ":memory:":
         from langgraph.checkpoint.memory import InMemorySaver
 
@@ -59,7 +61,7 @@ def open_checkpointer(memory: str | Path | None) -> Any:
 
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    path = Path(memory).expanduser()
+    path = conversation_memory() if str(memory) == "auto" else Path(memory).expanduser()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False)
