@@ -107,11 +107,20 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
         log(f"[{n}/{len(steps)}] {what}: ready ({time.perf_counter() - start:.1f} s)")
 
 
+# cache folders earlier versions filled that nothing reads any more: the MiniLM export made with torch
+STALE_CACHES = ("embedding",)
+
+
 def report_space(log: Callable[[str], object] = print) -> None:
-    """Where setup put things and how much space they use."""
+    """Where setup put things and how much space they use; stale cache folders are removed first."""
     from .paths import cache_root
 
     root = cache_root()
+    for name in STALE_CACHES:
+        if (root / name).is_dir():
+            freed = folder_size(root / name)
+            shutil.rmtree(root / name, ignore_errors=True)
+            log(f"removed {root / name}, no longer used ({freed / 1e6:.0f} MB)")
     parts = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name) if root.is_dir() else []
     sizes = {p.name: folder_size(p) for p in parts}
     listed = ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in sizes.items())

