@@ -5,10 +5,16 @@
 
 Questions about examples/astronaut.jpg are synthesized with espeak-ng in several voices and rates,
 with silence and low white noise between them, and fed in REAL TIME (``WavSource(realtime=True)``) to
-the same parts ``sa2va-assist listen`` uses: Silero VAD endpointing, Whisper base, the agent with the
-lite backend, speech synthesized per sentence (recorded, as on a machine without a sound card). So the
-wall-clock latency is what a user would wait. Memory: resident set size after a warm-up versus at the
-end. Word error rate of the transcripts against the spoken text is reported too.
+the parts ``sa2va-assist listen`` builds, built by the same functions (``listen.load_models``,
+``warm_models``, ``open_loop``): Silero VAD endpointing, Whisper base (config ``stt``) guessing the
+transcript at each pause, the agent with the lite backend, speech synthesized per sentence (recorded,
+as on a machine without a sound card). So the wall-clock latency is what a user would wait.
+
+Latency is reported for the first turn of the session alone (``first_turn_ms``, against the median of
+the later ones) and as p50/p95 over the turns after the first ``WARMUP_TURNS``. Memory: resident set
+size after those turns versus at the end. Word error rate of the transcripts against the spoken text
+is reported too. ``--no-warm-up`` and ``--no-guess`` leave out the warm-up and the guessed transcripts;
+``--fresh-frames`` gives each turn new frame arrays, as a camera would (the photo's scan is not reused).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,20 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * 4096 / 2**20
 
 
+class FreshFrames:
+    """A still photo seen the way a camera is: each ``latest`` returns new arrays, so the backend's
+    per-image caches (its last scan) never carry over from one turn to the next."""
+
+    def __init__(self, source: Any) -> None:
+        self.source, self.name, self.live = source, source.name, True
+
+    def latest(self, max_frames: int = 1) -> tuple[Any, ...]:
+        return tuple(replace(f, image=f.image.copy()) for f in self.source.latest(max_frames))
+
+    def close(self) -> None:
+        self.source.close()
+
+
 def synthesize_questions(folder: Path, n: int, seed: int = 0) -> list[tuple[Path, str]]:
     """``n`` question WAVs (voice and rate varied), with the text each one says."""
     from sa2va_assist.audio.tts import Voice, synthesize, write_pcm16
@@ -59,42 +80,41 @@ def synthesize_questions(folder: Path, n: int, seed: int = 0) -> list[tuple[Path
 
 
 def run(
-    n_questions: int, minutes: float | None, gap_s: float, noise_db: float | None, realtime: bool = True
+    n_questions: int,
+    minutes: float | None,
+    gap_s: float,
+    noise_db: float | None,
+    realtime: bool = True,
+    warm: bool = True,
+    guess: bool = True,
+    fresh_frames: bool = False,
 ) -> dict[str, Any]:
-    from sa2va_assist.agent.build import load_classifier, open_conversation
-    from sa2va_assist.audio.loop import VoiceLoop
+    """Build the parts as ``sa2va-assist listen --audio-in ... --audio-out DIR`` does (``load_models``,
+    ``warm_models``, ``open_loop``), ask the questions, and report. ``warm=False`` skips the warm-up,
+    ``guess=False`` the transcripts guessed at pauses (to measure what each brings); ``fresh_frames``
+    gives every turn new frame arrays, as a camera does (no cached scan)."""
     from sa2va_assist.audio.mic import WavSource
-    from sa2va_assist.audio.recorder import AnswerRecorder
-    from sa2va_assist.audio.stt import load_stt
-    from sa2va_assist.audio.vad import Endpointer, load_vad, utterances
     from sa2va_assist.config import load_config
     from sa2va_assist.eval.text_metrics import corpus_wer
-    from sa2va_assist.io.streams import FileSource, Snapshot
-    from sa2va_assist.listen import limit_malloc_arenas
-    from sa2va_assist.vision import load_backend
+    from sa2va_assist.io.streams import Snapshot, open_source
+    from sa2va_assist.listen import limit_malloc_arenas, load_models, open_loop, open_speech, warm_models
 
     limit_malloc_arenas()  # as `sa2va-assist listen` does
 
     config = load_config()
-    lc = config.listen
     with tempfile.TemporaryDirectory() as tmp:
         if minutes:  # more questions than the time can hold (each is ~1-2 s of speech + the gap)
             n_questions = max(n_questions, int(minutes * 60 / (gap_s + 0.8)) + WARMUP_TURNS)
         clips = synthesize_questions(Path(tmp), n_questions)
-        frames = Snapshot(FileSource(REPO / "examples" / "astronaut.jpg", config.input))
-        speaker = AnswerRecorder(Path(tmp) / "answers")
-        agent = open_conversation(
-            config,
-            load_backend(config),
-            frames,
-            speaker,
-            str(Path(tmp) / "memory.sqlite"),
-            None,
-            load_classifier(),
-        )
-        stt = load_stt(config.stt.model)
+        source_spec = str(REPO / "examples" / "astronaut.jpg")
+        photo = open_source(source_spec, config.input)
+        frames = Snapshot(FreshFrames(photo) if fresh_frames else photo, config.agent.frames_per_look)
+        speaker, save = open_speech(argparse.Namespace(audio_out=str(Path(tmp) / "answers")), config)
+        began = time.monotonic()
+        models = load_models(config)
+        loaded_s = time.monotonic() - began
+        warmed = warm_models(models, config, frames) if warm else None
         source = WavSource([p for p, _ in clips], gap_s=gap_s, realtime=realtime, noise_db=noise_db)
-        endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
         memory: list[float] = []
         deadline = time.monotonic() + minutes * 60 if minutes else None
 
@@ -109,14 +129,18 @@ def run(
             if deadline is not None and time.monotonic() > deadline:
                 source.close()
 
-        loop = VoiceLoop(utterances(source, endpointer), stt, agent, speaker, frames=frames, on_turn=on_turn,
-                         after_turn=lambda t: speaker.finish(t.n))  # fmt: skip
+        loop = open_loop(
+            config, models, source, speaker, frames, str(Path(tmp) / "memory.sqlite"), None, guess=guess,
+            on_turn=on_turn, after_turn=save,
+        )  # fmt: skip
         start = time.monotonic()
         turns = loop.run()
         wall = time.monotonic() - start
     base = memory[min(WARMUP_TURNS, len(memory)) - 1] if memory else float("nan")
     counted = turns[WARMUP_TURNS:] if len(turns) > WARMUP_TURNS else turns
     first = sorted(t.timings_ms["first_audio_ms"] for t in counted if "first_audio_ms" in t.timings_ms)
+    every = [t.timings_ms.get("first_audio_ms") for t in turns]
+    later = [ms for ms in every[1:] if ms is not None]
     said = [text for _, text in clips[: len(turns)]]
     wer = corpus_wer(said, [t.transcript for t in turns]) if len(turns) == len(said) else None
 
@@ -124,15 +148,31 @@ def run(
         values = [t.timings_ms[key] for t in counted if key in t.timings_ms]
         return round(statistics.median(values), 1) if values else float("nan")
 
+    def rounded(ms: float | None) -> float | None:
+        return None if ms is None else round(ms, 1)
+
+    keys = ("vad_ms", "stt_ms", "stt_run_ms", "agent_ms", "vision_ms", "scan_ms", "first_sentence_ms")
     return {
         "turns": len(turns),
         "questions_fed": len(clips),
         "errors": sum(1 for t in turns if t.error),
         "unanswered": sum(1 for t in turns if not t.sentences and not t.question and t.intent != "stop"),
         "wall_s": round(wall, 1),
+        "load_s": round(loaded_s, 2),
+        "warm_up_ms": None if warmed is None else {k: round(v, 1) for k, v in warmed.timings_ms.items()},
+        "guessing": guess,
+        "fresh_frames": fresh_frames,
+        "guessed_turns": sum(1 for t in turns if t.guessed),
+        "guesses_made": loop.stt.guesses,
         "first_audio_ms_p50": round(float(np.percentile(first, 50)), 1) if first else None,
         "first_audio_ms_p95": round(float(np.percentile(first, 95)), 1) if first else None,
-        "median_ms": {k: median(k) for k in ("vad_ms", "stt_ms", "agent_ms", "vision_ms", "scan_ms")},
+        "first_turn_ms": rounded(every[0]) if every else None,
+        "first_turn_timings_ms": {k: round(v, 1) for k, v in turns[0].timings_ms.items()} if turns else None,
+        "later_turns_median_ms": round(statistics.median(later), 1) if later else None,
+        "first_over_later_median": round(every[0] / statistics.median(later), 2)
+        if every and every[0] is not None and later
+        else None,
+        "median_ms": {k: median(k) for k in keys},
         "wer": None if wer is None else round(wer, 4),
         "rss_mb_after_warmup": round(base, 1),
         "rss_mb_end": round(memory[-1], 1) if memory else None,
@@ -150,9 +190,15 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=3.0, help="seconds of silence/noise after each question")
     parser.add_argument("--noise-db", type=float, default=-45.0, help="white noise level between questions")
     parser.add_argument("--fast", action="store_true", help="feed audio as fast as answered (memory checks)")
+    parser.add_argument("--no-warm-up", action="store_true", help="skip the warm-up (first-turn comparison)")
+    parser.add_argument("--no-guess", action="store_true", help="transcribe only once the end is decided")
+    parser.add_argument("--fresh-frames", action="store_true", help="new frame arrays every turn (a camera)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = run(args.turns, args.minutes, args.gap, args.noise_db, realtime=not args.fast)
+    report = run(
+        args.turns, args.minutes, args.gap, args.noise_db, realtime=not args.fast,
+        warm=not args.no_warm_up, guess=not args.no_guess, fresh_frames=args.fresh_frames,
+    )  # fmt: skip
     print(json.dumps(report, indent=None if args.json else 2))
 
 

@@ -1,6 +1,8 @@
 """``sa2va-assist chat SOURCE``: a typed conversation with the agent about an image, a video, a frame
 folder or a camera. One line per turn; answers stream out sentence by sentence (and are spoken with
-``--speak``); ``--json`` prints one object per turn; ``--script FILE`` reads the turns from a file."""
+``--speak``); ``--json`` prints one object per turn; ``--script FILE`` reads the turns from a file.
+Every model is warmed up (``warmup.warm_up``) before "Ready." is printed, so the first answer comes
+as fast as the later ones."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any, TextIO
 
 from .config import Config
 from .errors import AssistError
+from .warmup import warm_up
 
 QUIT = frozenset({"quit", "exit", "goodbye", "bye", ":q"})
 
@@ -63,6 +66,7 @@ def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO | None = No
     speaker: Any = None
     try:
         backend = load_backend(config)
+        voice: Any = None
         if args.speak:
             from .audio.speech import Voice, open_speaker
 
@@ -72,8 +76,14 @@ def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO | None = No
         conversation = open_conversation(
             config, backend, source, speaker, args.memory, args.thread, classifier
         )
+        warmed = warm_up(
+            config, backend=backend, classifier=classifier, voice=voice, frames=source,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )  # fmt: skip
         if not args.json and stdin.isatty() and not args.script:
-            print(f"Ready: ask about {args.source}. Type 'quit' to leave.", file=sys.stderr)
+            print(f"{warmed.summary()} Ask about {args.source}; type 'quit' to leave.", file=sys.stderr)
+        else:
+            print(warmed.summary(), file=sys.stderr, flush=True)
         failed = 0
         for n, utterance in enumerate(turns_from(args, stdin), start=1):
             if utterance.strip().lower() in QUIT:

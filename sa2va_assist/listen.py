@@ -3,6 +3,8 @@
 Audio comes from the microphone (or ``--audio-in`` files, played as if spoken); frames from a camera
 (``--camera``) or a file (``--source``). Answers are spoken (sound card), or with ``--audio-out DIR``
 recorded one WAV per answer; with no sound card they are recorded under ``out/answers`` and printed.
+Every model is loaded (``load_models``) and warmed up (``warm_models``) before "Ready." is printed;
+``open_loop`` wires the loop (``benchmarks.voice_loop`` builds it the same way).
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import DependencyError, InputError
+from .warmup import WarmUp, warm_up
+
+if TYPE_CHECKING:
+    from .audio.loop import VoiceLoop
 
 RETRY_S = 3.0  # a missing or vanished microphone is tried again this often
 DEFAULT_ANSWERS = "out/answers"
@@ -104,15 +111,80 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
 
 
+@dataclass
+class Models:
+    """Every model ``listen`` runs, loaded once (``load_models``) and warmed up (``warm_models``)."""
+
+    vad: Any  # audio.vad.Vad
+    stt: Any  # audio.stt.SpeechToText
+    backend: Any  # vision.VisionBackend
+    classifier: Any  # agent.intents.Classifier, or None (understanding by rules only)
+
+
+def load_models(config: Config, stt_model: str | None = None) -> Models:
+    """The voice-activity model, the recogniser (``stt_model`` overrides ``stt.model``), the vision
+    backend and the example classifier. DependencyError / ModelError name the fix."""
+    from .agent.build import load_classifier
+    from .audio.stt import stt_from_config
+    from .audio.vad import load_vad
+    from .vision import load_backend
+
+    vad = load_vad()
+    stt = stt_from_config(config.stt, stt_model)
+    backend = load_backend(config)
+    return Models(vad, stt, backend, load_classifier() if config.agent.examples else None)
+
+
+def warm_models(models: Models, config: Config, frames: Any = None) -> WarmUp:
+    """One small inference through each model and the speech voice, and a look at ``frames`` (the
+    source the questions are about) (``warmup.warm_up``), so the first question is answered as fast
+    as the later ones; failures are printed and left cold."""
+    from .audio.speech import Voice
+
+    voice = Voice(config.speech.voice, config.speech.rate_wpm, config.speech.volume)
+    return warm_up(
+        config, backend=models.backend, classifier=models.classifier, stt=models.stt, vad=models.vad,
+        voice=voice, frames=frames, log=lambda line: print(line, file=sys.stderr, flush=True),
+    )  # fmt: skip
+
+
+def open_loop(
+    config: Config,
+    models: Models,
+    audio: Any,
+    speaker: Any,
+    frames: Any,
+    memory: str | None = None,
+    thread: str | None = None,
+    guess: bool = True,
+    **hooks: Any,
+) -> VoiceLoop:
+    """The voice loop over ``audio`` (an AudioSource), answering about ``frames`` (a Snapshot) through
+    ``speaker``: endpointing with barge-in on the first voiced block, a transcript guessed at each
+    pause (``guess=False``: transcribed once the end is decided, for comparison), the conversation
+    (``memory``, ``thread``). ``hooks``: VoiceLoop's keyword arguments."""
+    from .agent.build import open_conversation
+    from .audio.loop import Muting, VoiceLoop
+    from .audio.vad import Endpointer, utterances
+
+    lc = config.listen
+    endpointer = Endpointer(models.vad, lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
+    voice = Muting(speaker)  # the agent speaks through it: a barge-in drops the rest of that answer
+    agent = open_conversation(config, models.backend, frames, voice, memory, thread, models.classifier)
+    loop = VoiceLoop(
+        utterances(audio, endpointer), models.stt, agent, speaker, voice=voice, frames=frames,
+        earcons=lc.earcons, **hooks,
+    )  # fmt: skip
+    endpointer.on_voice = loop.barge_in  # ~64 ms of voice stops the answer (not the 0.15 s speech start)
+    if guess:  # transcribe at each pause, while the end is still being waited for
+        endpointer.on_pause = loop.guess
+    return loop
+
+
 def run_listen(args: argparse.Namespace, config: Config) -> int:
     limit_malloc_arenas()
-    from .agent.build import load_classifier, open_conversation
-    from .audio.loop import Muting, VoiceLoop
     from .audio.mic import open_audio_source
-    from .audio.stt import WhisperOptions, load_stt
-    from .audio.vad import Endpointer, load_vad, utterances
     from .io.streams import Snapshot, open_source
-    from .vision import load_backend
 
     spec = args.source or (f"camera:{args.camera}" if args.camera and args.camera.isdigit() else args.camera)
     frames = Snapshot(open_source(spec or "camera", config.input), config.agent.frames_per_look)
@@ -124,17 +196,11 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
             audio = open_audio_source(None, args.audio_in, realtime=args.realtime, noise_db=args.noise_db)
         else:
             audio = KeptAlive(lambda: open_audio_source(args.mic), speaker)
-        lc = config.listen
-        endpointer = Endpointer(load_vad(), lc.vad_threshold, lc.silence_s, max_utterance_s=lc.max_question_s)
-        stt = load_stt(args.stt or config.stt.model, WhisperOptions(short_context=config.stt.short_context))
-        backend = load_backend(config)
-        classifier = load_classifier() if config.agent.examples else None
-        voice = Muting(speaker)  # the agent speaks through it: a barge-in drops the rest of that answer
-        agent = open_conversation(config, backend, frames, voice, args.memory, args.thread, classifier)
+        models = load_models(config, args.stt)
+        print(warm_models(models, config, frames).summary(), file=sys.stderr, flush=True)
         armed = threading.Event()
         if not args.push_to_talk:
             armed.set()
-        stream = utterances(Gated(audio, armed) if args.push_to_talk else audio, endpointer)
 
         def on_turn(turn: Any) -> None:
             if args.push_to_talk:
@@ -145,11 +211,11 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
                 print(f"error: {turn.error}", file=sys.stderr, flush=True)
 
         printing = None if args.json else (lambda s: print(s, flush=True))
-        loop = VoiceLoop(
-            stream, stt, agent, speaker, voice=voice, frames=frames, on_turn=on_turn, earcons=lc.earcons,
-            after_turn=save, on_sentence=printing, on_transcript=None if args.json else _show_transcript,
+        loop = open_loop(
+            config, models, Gated(audio, armed) if args.push_to_talk else audio, speaker, frames,
+            args.memory, args.thread, on_turn=on_turn, after_turn=save, on_sentence=printing,
+            on_transcript=None if args.json else _show_transcript,
         )  # fmt: skip
-        endpointer.on_voice = loop.barge_in  # ~64 ms of voice stops the answer (not the 0.15 s speech start)
         if sys.stdin.isatty() and not args.audio_in:
             _keys(loop, armed, args.push_to_talk)
         start = time.monotonic()

@@ -1,16 +1,25 @@
-"""Assembling a conversation from config: options, the example classifier, memory."""
+"""Assembling a conversation from config: options, the example classifier, memory; and warming one
+up before its first turn (``warm_agent``)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ..config import Config
 from ..errors import AssistError
+from ..types import Frame
 from .conversation import Conversation, open_checkpointer
 from .examples import EXAMPLE_PAIRS
 from .intents import Classifier
 from .options import AgentOptions, Backend, Deps, Frames, Voice
+
+# What a warm-up asks: a find (the hazard scan, then the named object over several frames) and a
+# read (text), so every model a look runs has run once; a description ("gcg") runs no other model.
+WARM_UTTERANCES = ("where is the person", "read the sign")
 
 
 def agent_options(config: Config, backend_name: str) -> AgentOptions:
@@ -59,3 +68,38 @@ def open_conversation(
     deps = Deps(backend, source, speaker, set_rate)
     saver = open_checkpointer(memory if memory is not None else config.agent.memory)
     return Conversation(deps, agent_options(config, backend.name), classifier, saver, thread)
+
+
+class _Still:
+    """Frames for a warm-up: the given images, the newest last, however many are asked for."""
+
+    def __init__(self, images: Sequence[np.ndarray]) -> None:
+        self.frames = tuple(Frame(image, i, f"warm-{i}") for i, image in enumerate(images))
+
+    def latest(self, max_frames: int = 1) -> tuple[Frame, ...]:
+        return self.frames[-max_frames:]
+
+
+def warm_agent(
+    config: Config,
+    backend: Backend,
+    images: Sequence[np.ndarray],
+    classifier: Classifier | None = None,
+    scene: Frames | None = None,
+) -> None:
+    """One small turn of each kind (``WARM_UTTERANCES``) through a throwaway conversation over
+    ``images`` (RGB uint8, the newest last), then a find in ``scene`` (the source the user will ask
+    about, when given): the agent's graph, the example classifier and every vision model a look runs
+    do their first, slow call here rather than in the user's first turn, and on the scene itself
+    (models that only run on what is there, such as the person masks, meet it). Nothing is spoken
+    and nothing is remembered: no speaker, an in-memory checkpointer, each conversation dropped
+    afterwards; the scene is only read. A look that fails is said in the throwaway conversation and
+    goes no further; other errors propagate (the caller says them and carries on)."""
+    options = agent_options(config, backend.name)
+    for source, utterances in ((_Still(images), WARM_UTTERANCES), (scene, WARM_UTTERANCES[:1])):
+        if source is not None:
+            conversation = Conversation(Deps(backend, source), options, classifier, open_checkpointer(None))
+            for utterance in utterances:
+                conversation.turn(utterance)
+    if classifier is not None:  # the rules understood the turns above: the classifier runs here
+        classifier.classify("could you tell me what is around")

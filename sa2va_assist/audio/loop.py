@@ -1,10 +1,12 @@
 """The voice loop: listen, understand, look, answer out loud; stop talking the moment the user speaks.
 
-Two threads. The capture thread reads audio blocks, runs voice-activity endpointing, stops the speaker
-as soon as speech starts while it talks (barge-in), and at each end of speech freezes the newest
-camera frames and queues the utterance. The main thread takes utterances in order: acknowledgement
-earcon at once, speech to text, the agent's turn (its sentences are spoken as they come), a record of
-where the time went. A failing turn is said and printed; the loop goes on.
+Three threads. The capture thread reads audio blocks, runs voice-activity endpointing, stops the
+speaker as soon as speech starts while it talks (barge-in), hands the utterance so far to speech to
+text at each pause (``guess``: see ``speculative``), and at each end of speech freezes the newest
+camera frames and queues the utterance. The speech-to-text thread transcribes, one call at a time.
+The main thread takes utterances in order: acknowledgement earcon at once, the transcript (usually
+already made from the pause the end began with), the agent's turn (its sentences are spoken as they
+come), a record of where the time went. A failing turn is said and printed; the loop goes on.
 
 Latency of a turn, ``first_audio_ms``: from the end of speech (stream time) to the first answer audio
 out = the endpointer's decision delay + the time from that decision (or, when an earlier turn was
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import AssistError
+from .speculative import SpeculativeSTT
 
 EARCON_ACK = "thinking"
 AUDIO_WAIT_S = 3.0  # longest wait for a turn's first sentence to be heard before its record is written
@@ -38,6 +41,7 @@ class LoopTurn:
     question: str | None = None
     error: str | None = None
     audio_file: str | None = None
+    guessed: bool = False  # the transcript was made at the pause, before the end was decided
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
@@ -50,6 +54,7 @@ class LoopTurn:
             "question": self.question,
             "error": self.error,
             "audio_file": self.audio_file,
+            "guessed": self.guessed,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -100,7 +105,8 @@ class VoiceLoop:
     speaks through ``voice`` (a ``Muting`` wrapper of it, which a barge-in silences for the rest of the
     turn); ``frames`` (optional) is captured at each end of speech and held while that turn runs;
     ``on_turn`` gets every finished turn, ``on_sentence`` each sentence as it
-    comes (printing), ``on_transcript`` what was heard."""
+    comes (printing), ``on_transcript`` what was heard. Wire ``Endpointer.on_pause`` to ``guess`` so
+    transcription starts at the pause that may end the question (without it, at the end)."""
 
     def __init__(
         self,
@@ -117,7 +123,8 @@ class VoiceLoop:
         on_transcript: Callable[[str], None] | None = None,
         voice: Muting | None = None,
     ) -> None:
-        self.utterances, self.stt, self.agent, self.speaker = utterances, stt, agent, speaker
+        self.utterances, self.agent, self.speaker = utterances, agent, speaker
+        self.stt = SpeculativeSTT(stt)  # every recogniser call on its one thread
         self.frames, self.on_turn, self.earcons, self.after_turn = frames, on_turn, earcons, after_turn
         self.on_sentence, self.on_transcript = on_sentence, on_transcript
         self.voice = voice or Muting(speaker)  # what the agent should speak through
@@ -137,6 +144,10 @@ class VoiceLoop:
             self.voice.muted = True  # the rest of this answer is dropped too
             self.speaker.stop()
             self.barge_ins += 1
+
+    def guess(self, so_far: Any) -> None:
+        """A pause began (``Endpointer.on_pause``): transcribe ``so_far`` in case it is the question."""
+        self.stt.guess(so_far)
 
     def _capture(self) -> None:
         try:
@@ -164,18 +175,21 @@ class VoiceLoop:
         """Answer until the audio ends (or ``max_turns``); returns every turn."""
         capture = threading.Thread(target=self._capture, name="sa2va-capture", daemon=True)
         capture.start()
-        while max_turns is None or len(self.turns) < max_turns:
-            item = self._queue.get()
-            if item is None:
-                break
-            utterance, held = item
-            if self.frames is not None:
-                self.frames.hold(held)
-            self.voice.muted = False
-            turn = self._answer(utterance, len(self.turns) + 1)
-            self.turns.append(turn)
-            if self.on_turn is not None:
-                self.on_turn(turn)
+        try:
+            while max_turns is None or len(self.turns) < max_turns:
+                item = self._queue.get()
+                if item is None:
+                    break
+                utterance, held = item
+                if self.frames is not None:
+                    self.frames.hold(held)
+                self.voice.muted = False
+                turn = self._answer(utterance, len(self.turns) + 1)
+                self.turns.append(turn)
+                if self.on_turn is not None:
+                    self.on_turn(turn)
+        finally:
+            self.stt.close()
         if self._capture_error is not None:
             self._say_problem(self._capture_error.one_line())
         return self.turns
@@ -192,8 +206,10 @@ class VoiceLoop:
         turn = LoopTurn(n, "")
         try:
             t0 = time.monotonic()
-            turn.transcript = str(self.stt.transcribe(utterance.audio).text).strip()
-            timings["stt_ms"] = (time.monotonic() - t0) * 1000.0
+            heard = self.stt.transcribe(utterance)
+            turn.transcript, turn.guessed = str(heard.transcript.text).strip(), heard.guessed
+            timings["stt_ms"] = (time.monotonic() - t0) * 1000.0  # waited for it (a guess: mostly done)
+            timings["stt_run_ms"] = heard.seconds * 1000.0  # the recogniser's own time on it
             if self.on_transcript is not None:
                 self.on_transcript(turn.transcript)
             t0 = time.monotonic()

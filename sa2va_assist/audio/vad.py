@@ -31,6 +31,10 @@ VOICE_BLOCKS = (
     1  # voiced blocks (32 ms each) that fire on_voice: one keeps Silero's onset lag + 32 ms < 100 ms
 )
 HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADIterator
+# Quiet after speech, seconds, before the utterance so far is offered for a guessed transcript
+# (Endpointer.on_pause): two blocks, so a single quiet block inside a word is not offered, while the
+# guess still starts ~0.35 s before a 0.4 s silence_s ends the question (BENCHMARKS.md, voice loop)
+GUESS_AFTER_S = 0.064
 _REINSTALL = "reinstall sa2va-assist (pip install --force-reinstall --no-deps sa2va-assist)"
 
 
@@ -101,7 +105,14 @@ class Endpointer:
     ends once blocks stay below ``threshold - 0.15`` for ``silence_s``, or is cut at
     ``max_utterance_s`` (speech still going on starts the next one). ``speaking`` is True from the
     start until the end is decided, and ``on_speech_start`` is called once at the start: the barge-in
-    cue. Shorter than ``min_speech_s`` is dropped."""
+    cue. Shorter than ``min_speech_s`` is dropped.
+
+    ``on_pause`` gets the utterance so far once a quiet stretch inside speech has lasted
+    ``guess_after_s``: what the utterance will be if that quiet turns out to be its end (the same
+    ``start_s`` and ``end_s``; its audio stops where the stream is now, short of the final padding).
+    The voice loop transcribes it while the rest of ``silence_s`` runs out (a guess); voice that comes
+    back before the end moves ``end_s`` on, so a guess matches the utterance only if nothing was said
+    after it."""
 
     _blocks: deque[Audio]  # audio from block index _first on
     _first: int  # index of _blocks[0]
@@ -110,6 +121,7 @@ class Endpointer:
     _quiet_from: int | None  # block where the current quiet stretch began
     _voiced: int  # blocks at or above the threshold since _start
     _speaking: bool  # speech confirmed, end not yet decided
+    _offered: int | None  # the quiet stretch (its first block) whose utterance so far went to on_pause
 
     def __init__(
         self,
@@ -126,6 +138,10 @@ class Endpointer:
         # Voice heard (``VOICE_BLOCKS`` voiced blocks), before it counts as speech: the hook for
         # barge-in, which must stop the answer within ~100 ms of the user starting to talk.
         self.on_voice: Callable[[], None] | None = None
+        # The utterance so far, once ``guess_after_s`` of quiet follows speech (at most once per quiet
+        # stretch): the cue to transcribe ahead while the end is still being waited for.
+        self.on_pause: Callable[[Utterance], None] | None = None
+        self.guess_after_s = min(GUESS_AFTER_S, silence_s)
         self.probability = 0.0  # the last block's speech probability
         self._pad = ceil(pad_s / BLOCK_S - 1e-9)  # blocks kept before a possible start
         self._clear()
@@ -160,8 +176,11 @@ class Endpointer:
                 self._quiet_from = None
             elif quiet and self._quiet_from is None:
                 self._quiet_from = now - 1
-            if self._quiet_from is not None and (now - self._quiet_from) * BLOCK_S >= self.silence_s - 1e-9:
+            quiet_s = 0.0 if self._quiet_from is None else (now - self._quiet_from) * BLOCK_S
+            if self._quiet_from is not None and quiet_s >= self.silence_s - 1e-9:
                 return self._cut(self._quiet_from)
+            if self._quiet_from is not None and quiet_s >= self.guess_after_s - 1e-9:
+                self._offer(self._quiet_from)
             if (now + 1 - self._start) * BLOCK_S > self.max_utterance_s + 1e-9:  # one more is too long
                 return self._cut(now)
         return None
@@ -180,21 +199,32 @@ class Endpointer:
     def _clear(self) -> None:
         self._blocks = deque()
         self._first = self._fed = self._voiced = 0
-        self._start = self._quiet_from = None
+        self._start = self._quiet_from = self._offered = None
         self._speaking = False
 
-    def _cut(self, end: int) -> Utterance | None:
+    def _offer(self, end: int) -> None:
+        """The utterance so far, ending at block ``end``, to on_pause: once per quiet stretch."""
+        if self._offered != end and self.on_pause is not None:
+            self._offered = end
+            if (so_far := self._utterance(end)).duration_s >= self.min_speech_s - 1e-9:
+                self.on_pause(so_far)
+
+    def _utterance(self, end: int) -> Utterance:
+        """Speech from its start to block ``end``, padded by ``pad_s`` both sides as far as fed so far."""
         assert self._start is not None
         pad, kept = round(self.pad_s * RATE), self._first * BLOCK  # samples; where self._blocks begin
         first, last = max(self._start * BLOCK - pad, kept), min(end * BLOCK + pad, self._fed * BLOCK)
-        utterance = Utterance(
+        return Utterance(
             audio=np.concatenate(self._blocks)[first - kept : last - kept],
             start_s=self._start * BLOCK_S,
             end_s=end * BLOCK_S,
             detected_s=self._fed * BLOCK_S,
             ended_at=time.monotonic(),
         )
-        self._start, self._quiet_from, self._speaking = None, None, False
+
+    def _cut(self, end: int) -> Utterance | None:
+        utterance = self._utterance(end)
+        self._start, self._quiet_from, self._offered, self._speaking = None, None, None, False
         self._trim()
         return utterance if utterance.duration_s >= self.min_speech_s - 1e-9 else None
 
