@@ -12,6 +12,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -34,6 +35,9 @@ from .referring import Reference, describe_unknown, parse_reference
 from .scene import Scene
 from .video_grounding import build_tracker, ground_video
 
+if TYPE_CHECKING:
+    from .loader import LazyReader
+
 # A segmentation request for every object in view rather than a named one.
 EVERYTHING = re.compile(
     r"^(?:the |all (?:the )?)?(?:everything|all objects|every object|all things|objects)\.?$", re.I
@@ -52,7 +56,7 @@ class LiteBackend:
     def __init__(
         self,
         people: Finder,
-        reader: TextReader,
+        reader: TextReader | LazyReader,
         config: Config | None = None,
         objects: ObjectFinder | None = None,
     ) -> None:

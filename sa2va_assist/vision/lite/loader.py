@@ -8,10 +8,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import numpy as np
+
 from ...config import Config
 from ...errors import DependencyError, ModelError
 from .backend import LiteBackend
 from .objects import ObjectFinder
+from .ocr import TextReader, TextRegion
 
 _PIP = {
     "rapidocr": "rapidocr==3.10.0 onnxruntime",
@@ -22,27 +25,51 @@ _PIP = {
 
 
 def load(config: Config) -> LiteBackend:
-    """The ready ``LiteBackend``: PP-OCRv6 ONNX sessions and MediaPipe graphs, built once.
+    """The ready ``LiteBackend``: MediaPipe graphs and the object detector built once; the PP-OCRv6
+    text models (rapidocr: about 1 s of a 2 s start) are built on the first request that reads text,
+    or by ``LazyReader.load()`` (setup and the warm-up of long-running commands do that).
 
     Raises ``DependencyError`` when a package (or a system library it loads) is missing, naming the
     install command, and ``ModelError`` when a shipped model cannot be built.
     """
-    from .ocr import load_reader
     from .people import load_person_finder
 
-    try:
-        reader = load_reader(config.lite)
-    except ImportError as err:
-        raise _missing("rapidocr", "reading text", err) from err
-    except Exception as err:
-        raise _broken("PP-OCRv6 text models (rapidocr)", _PIP["rapidocr"], err) from err
     try:
         people = load_person_finder(config.lite)
     except ImportError as err:
         raise _missing("mediapipe", "finding people", err) from err
     except Exception as err:
         raise _broken("MediaPipe person models", _PIP["mediapipe"], err) from err
-    return LiteBackend(people, reader, config, objects=_load_objects(config, people))
+    return LiteBackend(people, LazyReader(config), config, objects=_load_objects(config, people))
+
+
+class LazyReader:
+    """A ``TextReader`` built when it is first needed: a question about where a person is never pays
+    for the text models. ``load()`` builds it now (and raises what building raises)."""
+
+    labels = frozenset({"text"})
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._reader: TextReader | None = None
+
+    def load(self) -> TextReader:
+        if self._reader is None:
+            from .ocr import load_reader
+
+            try:
+                self._reader = load_reader(self.config.lite)
+            except ImportError as err:
+                raise _missing("rapidocr", "reading text", err) from err
+            except Exception as err:
+                raise _broken("PP-OCRv6 text models (rapidocr)", _PIP["rapidocr"], err) from err
+        return self._reader
+
+    def read(self, image: np.ndarray, frame: int = 0) -> list[TextRegion]:
+        return self.load().read(image, frame)
+
+    def read_counted(self, image: np.ndarray, frame: int = 0) -> tuple[list[TextRegion], int]:
+        return self.load().read_counted(image, frame)
 
 
 def _load_objects(config: Config, people: Any) -> ObjectFinder | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ...errors import AssistError, BackendError
 from ...types import Frame, GroundedObject, TextLine
 from .finder import Finder, Found
 from .ocr import TextReader, TextRegion, to_found
+
+if TYPE_CHECKING:
+    from .loader import LazyReader
 
 MAX_TEXT_FRAMES = 3  # frames of a video that are read for text (first, middle, last for 3)
 
@@ -38,7 +41,7 @@ class Scene:
     """Lazily computed people and text for ``frames`` ((H, W, 3) uint8 RGB each)."""
 
     def __init__(
-        self, frames: Sequence[Frame], people: Finder, reader: TextReader, objects: Any = None
+        self, frames: Sequence[Frame], people: Finder, reader: TextReader | LazyReader, objects: Any = None
     ) -> None:
         self.frames = list(frames)
         self._people_finder = people
