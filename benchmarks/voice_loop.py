@@ -7,14 +7,18 @@ Questions about examples/astronaut.jpg are synthesized with espeak-ng in several
 with silence and low white noise between them, and fed in REAL TIME (``WavSource(realtime=True)``) to
 the parts ``sa2va-assist listen`` builds, built by the same functions (``listen.load_models``,
 ``warm_models``, ``open_loop``): Silero VAD endpointing, Whisper base (config ``stt``) guessing the
-transcript at each pause, the agent with the lite backend, speech synthesized per sentence (recorded,
-as on a machine without a sound card). So the wall-clock latency is what a user would wait.
+transcript at each pause (a complete-sounding guess ends the question early), the agent with the lite
+backend, speech synthesized per sentence (recorded, as on a machine without a sound card). So the
+wall-clock latency is what a user would wait.
 
 Latency is reported for the first turn of the session alone (``first_turn_ms``, against the median of
 the later ones) and as p50/p95 over the turns after the first ``WARMUP_TURNS``. Memory: resident set
 size after those turns versus at the end. Word error rate of the transcripts against the spoken text
-is reported too. ``--no-warm-up`` and ``--no-guess`` leave out the warm-up and the guessed transcripts;
-``--fresh-frames`` gives each turn new frame arrays, as a camera would (the photo's scan is not reused).
+is reported too. ``--no-warm-up``, ``--no-guess`` and ``--no-early`` leave out the warm-up, the guessed
+transcripts and the early end on a complete-sounding guess; ``--fresh-frames`` gives each turn new
+frame arrays, as a camera would (the photo's scan is not reused from one turn to the next);
+``--sound-card`` speaks through a simulated sound card that plays in real time, so the "thinking"
+earcon and each sentence take as long as they last (first answer audio = the answer's first block).
 """
 
 from __future__ import annotations
@@ -63,6 +67,28 @@ class FreshFrames:
         self.source.close()
 
 
+class RealTimeSink:
+    """A sound card that plays nothing but takes as long as the audio lasts (``audio.speech.Sink``)."""
+
+    rate = 22_050
+
+    def start(self, rate: int) -> int:
+        self.rate = rate
+        return rate
+
+    def write(self, block: Any) -> None:
+        time.sleep(block.size / self.rate)
+
+    def flush(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def synthesize_questions(folder: Path, n: int, seed: int = 0) -> list[tuple[Path, str]]:
     """``n`` question WAVs (voice and rate varied), with the text each one says."""
     from sa2va_assist.audio.tts import Voice, synthesize, write_pcm16
@@ -88,11 +114,16 @@ def run(
     warm: bool = True,
     guess: bool = True,
     fresh_frames: bool = False,
+    early: bool = True,
+    sound_card: bool = False,
 ) -> dict[str, Any]:
     """Build the parts as ``sa2va-assist listen --audio-in ... --audio-out DIR`` does (``load_models``,
     ``warm_models``, ``open_loop``), ask the questions, and report. ``warm=False`` skips the warm-up,
     ``guess=False`` the transcripts guessed at pauses (to measure what each brings); ``fresh_frames``
-    gives every turn new frame arrays, as a camera does (no cached scan)."""
+    gives every turn new frame arrays, as a camera does (no cached scan); ``early=False`` always waits
+    ``listen.silence_s`` (no early end on a complete-sounding guess); ``sound_card`` speaks through
+    ``AudioSpeaker`` into a sink that plays in real time, earcons included, as ``listen`` does on a
+    machine with a sound card (otherwise answers are recorded, as with ``--audio-out``)."""
     from sa2va_assist.audio.mic import WavSource
     from sa2va_assist.config import load_config
     from sa2va_assist.eval.text_metrics import corpus_wer
@@ -109,7 +140,14 @@ def run(
         source_spec = str(REPO / "examples" / "astronaut.jpg")
         photo = open_source(source_spec, config.input)
         frames = Snapshot(FreshFrames(photo) if fresh_frames else photo, config.agent.frames_per_look)
-        speaker, save = open_speech(argparse.Namespace(audio_out=str(Path(tmp) / "answers")), config)
+        if sound_card:
+            from sa2va_assist.audio.speech import AudioSpeaker, Voice
+
+            voice = Voice(config.speech.voice, config.speech.rate_wpm, config.speech.volume)
+            speaker = AudioSpeaker(voice, sink=RealTimeSink(), spoken_earcons=config.listen.spoken_earcons)
+            save = None
+        else:
+            speaker, save = open_speech(argparse.Namespace(audio_out=str(Path(tmp) / "answers")), config)
         began = time.monotonic()
         models = load_models(config)
         loaded_s = time.monotonic() - began
@@ -131,16 +169,20 @@ def run(
 
         loop = open_loop(
             config, models, source, speaker, frames, str(Path(tmp) / "memory.sqlite"), None, guess=guess,
-            on_turn=on_turn, after_turn=save,
+            early=early, on_turn=on_turn, after_turn=save,
         )  # fmt: skip
         start = time.monotonic()
         turns = loop.run()
         wall = time.monotonic() - start
+        speaker.close()
     base = memory[min(WARMUP_TURNS, len(memory)) - 1] if memory else float("nan")
     counted = turns[WARMUP_TURNS:] if len(turns) > WARMUP_TURNS else turns
     first = sorted(t.timings_ms["first_audio_ms"] for t in counted if "first_audio_ms" in t.timings_ms)
     every = [t.timings_ms.get("first_audio_ms") for t in turns]
     later = [ms for ms in every[1:] if ms is not None]
+    # the first question asked again later: the same work warm (fairer than the median of all questions)
+    asked = [text for _, text in clips[1 : len(every)]]
+    again = [ms for text, ms in zip(asked, every[1:], strict=True) if text == clips[0][1] and ms is not None]
     said = [text for _, text in clips[: len(turns)]]
     wer = corpus_wer(said, [t.transcript for t in turns]) if len(turns) == len(said) else None
 
@@ -162,6 +204,8 @@ def run(
         "warm_up_ms": None if warmed is None else {k: round(v, 1) for k, v in warmed.timings_ms.items()},
         "guessing": guess,
         "fresh_frames": fresh_frames,
+        "early_end": early,
+        "sound_card": sound_card,
         "guessed_turns": sum(1 for t in turns if t.guessed),
         "guesses_made": loop.stt.guesses,
         "first_audio_ms_p50": round(float(np.percentile(first, 50)), 1) if first else None,
@@ -172,6 +216,8 @@ def run(
         "first_over_later_median": round(every[0] / statistics.median(later), 2)
         if every and every[0] is not None and later
         else None,
+        "first_question_again_ms": [round(ms, 1) for ms in again],
+        "first_audio_ms_every_turn": [None if ms is None else round(ms) for ms in every],
         "median_ms": {k: median(k) for k in keys},
         "wer": None if wer is None else round(wer, 4),
         "rss_mb_after_warmup": round(base, 1),
@@ -192,12 +238,17 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true", help="feed audio as fast as answered (memory checks)")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the warm-up (first-turn comparison)")
     parser.add_argument("--no-guess", action="store_true", help="transcribe only once the end is decided")
+    parser.add_argument(
+        "--no-early", action="store_true", help="always wait listen.silence_s (no early end on a guess)"
+    )
+    parser.add_argument("--sound-card", action="store_true", help="speak in real time, earcons too")
     parser.add_argument("--fresh-frames", action="store_true", help="new frame arrays every turn (a camera)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     report = run(
         args.turns, args.minutes, args.gap, args.noise_db, realtime=not args.fast,
         warm=not args.no_warm_up, guess=not args.no_guess, fresh_frames=args.fresh_frames,
+        early=not args.no_early, sound_card=args.sound_card,
     )  # fmt: skip
     print(json.dumps(report, indent=None if args.json else 2))
 

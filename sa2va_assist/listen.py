@@ -157,12 +157,14 @@ def open_loop(
     memory: str | None = None,
     thread: str | None = None,
     guess: bool = True,
+    early: bool = True,
     **hooks: Any,
 ) -> VoiceLoop:
     """The voice loop over ``audio`` (an AudioSource), answering about ``frames`` (a Snapshot) through
     ``speaker``: endpointing with barge-in on the first voiced block, a transcript guessed at each
-    pause (``guess=False``: transcribed once the end is decided, for comparison), the conversation
-    (``memory``, ``thread``). ``hooks``: VoiceLoop's keyword arguments."""
+    pause, and the question ended after ``vad.EARLY_END_S`` instead of ``listen.silence_s`` once that
+    guess is done and sounds complete; the conversation (``memory``, ``thread``). ``guess=False`` /
+    ``early=False`` leave those out (for comparison). ``hooks``: VoiceLoop's keyword arguments."""
     from .agent.build import open_conversation
     from .audio.loop import Muting, VoiceLoop
     from .audio.vad import Endpointer, utterances
@@ -178,6 +180,8 @@ def open_loop(
     endpointer.on_voice = loop.barge_in  # ~64 ms of voice stops the answer (not the 0.15 s speech start)
     if guess:  # transcribe at each pause, while the end is still being waited for
         endpointer.on_pause = loop.guess
+    if guess and early:  # a complete-sounding guess ends the question sooner
+        endpointer.ends_early = loop.ends_early
     return loop
 
 

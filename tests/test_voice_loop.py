@@ -28,14 +28,14 @@ import pytest
 from sa2va_assist import vision
 from sa2va_assist.agent.conversation import Conversation
 from sa2va_assist.agent.options import Deps
-from sa2va_assist.audio.loop import EARCON_ACK, LoopTurn, VoiceLoop
+from sa2va_assist.audio.loop import EARCON_ACK, LoopTurn, VoiceLoop, sounds_complete
 from sa2va_assist.audio.mic import BLOCK, GAP_S, RATE, WavSource
 from sa2va_assist.audio.recorder import PAUSE_S, AnswerRecorder
 from sa2va_assist.audio.speculative import SpeculativeSTT
 from sa2va_assist.audio.speech import AudioSpeaker
 from sa2va_assist.audio.stt import BUNDLED, SpeechToText, Transcript
 from sa2va_assist.audio.tts import Voice, read_pcm16, synthesize, write_pcm16
-from sa2va_assist.audio.vad import Endpointer, Utterance, Vad, load_vad, utterances
+from sa2va_assist.audio.vad import EARLY_END_S, Endpointer, Utterance, Vad, load_vad, utterances
 from sa2va_assist.audio.wav import read_audio
 from sa2va_assist.cli import main
 from sa2va_assist.errors import BackendError, InputError
@@ -956,3 +956,69 @@ def test_with_guessing_the_first_answer_does_not_wait_for_the_recogniser(
     assert guessed["stt_ms"] < 150 <= 300 <= plain["stt_ms"]  # what the turn waited for it
     assert guessed["vad_ms"] <= guessed["first_audio_ms"] < guessed["vad_ms"] + 250
     assert plain["first_audio_ms"] - guessed["first_audio_ms"] > 150
+
+
+# --- 10. ending early on a complete-sounding guess ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("Where is the cup?", True),
+        ("Read that.", True),
+        ("Tell me more!", True),
+        ("What's in front of me?", True),
+        ("What is it for?", True),
+        ("Follow her.", True),
+        ("Where is the...", False),  # trailing off
+        ("Is it on the.", False),  # a question does not end on "the"
+        ("Find my keys and.", False),
+        ("Is the cup next to my?", False),
+        ("Where is, um.", False),
+        ("where is my cup", False),  # no closing punctuation: not sure it ended
+        ("", False),
+        ("  ", False),
+    ],
+)
+def test_sounds_complete(text: str, complete: bool) -> None:
+    assert sounds_complete(text) is complete
+
+
+def test_the_endpointer_ends_early_only_when_asked_and_not_before_early_end_s(
+    vad: Vad, spoken: dict[str, tuple[Path, np.ndarray]]
+) -> None:
+    asked: list[tuple[float, float]] = []
+    for verdict in (True, False):
+        ends = endpointer(vad)
+        ends.ends_early = lambda start_s, end_s, v=verdict: asked.append((start_s, end_s)) or v
+        (cut,) = list(utterances(WavSource([spoken[WHERE][0]]), ends))
+        waited = cut.detected_s - cut.end_s
+        if verdict:
+            assert EARLY_END_S <= waited < EARLY_END_S + 0.04  # the first block it was asked at
+            assert asked == [(cut.start_s, cut.end_s)]
+        else:
+            assert SILENCE_S <= waited < SILENCE_S + 0.04
+            assert len(asked) > 1 and set(asked) == {(cut.start_s, cut.end_s)}
+
+
+class SayingSTT:
+    """A recogniser that always hears ``text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        return Transcript(self.text, "en", audio.size / RATE, 0.0)
+
+
+@pytest.mark.parametrize(("heard", "early"), [("Where is the cup?", True), ("Where is the", False)])
+def test_a_question_ends_early_once_its_guess_is_done_and_sounds_complete(
+    vad: Vad, spoken: dict[str, tuple[Path, np.ndarray]], heard: str, early: bool
+) -> None:
+    source = WavSource([spoken[WHERE][0]], realtime=True)
+    loop, ends = voice_loop(source, vad, SayingSTT(heard), EventSpeaker(), Camera(painted([RIGHT_CUP])))
+    ends.ends_early = loop.ends_early
+    (turn,) = run(loop)
+    assert turn.guessed and turn.transcript == heard
+    expected_ms = (EARLY_END_S if early else SILENCE_S) * 1000
+    assert expected_ms <= turn.timings_ms["vad_ms"] < expected_ms + 100

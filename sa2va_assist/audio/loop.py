@@ -79,6 +79,23 @@ class Frozen(Protocol):
     def hold(self, frames: Any) -> None: ...
 
 
+# Words no whole question or request ends on: articles, determiners that need a noun, conjunctions,
+# fillers. (Prepositions, pronouns and "is" can: "What is it for?", "Follow her.", "Tell me what it is.")
+DANGLING = frozenset({
+    "a", "an", "the", "my", "your", "our", "their", "its", "and", "or", "but", "nor", "because", "if",
+    "than", "um", "uh", "er", "erm",
+})  # fmt: skip
+
+
+def sounds_complete(text: str) -> bool:
+    """``text`` ends like a whole question or request: closing punctuation after a word that can end
+    one ("Where is the cup?" yes; "Where is the..." or "Is it on the." no)."""
+    words = text.strip().split()
+    if not words or text.rstrip().endswith("...") or text.rstrip()[-1] not in ".?!":
+        return False
+    return words[-1].strip(".?!,;:\"'").lower() not in DANGLING
+
+
 class Muting:
     """The speaker the agent talks through: after a barge-in it drops the rest of that turn's
     sentences (the user is talking; an answer that goes on would talk over them)."""
@@ -148,6 +165,11 @@ class VoiceLoop:
     def guess(self, so_far: Any) -> None:
         """A pause began (``Endpointer.on_pause``): transcribe ``so_far`` in case it is the question."""
         self.stt.guess(so_far)
+
+    def ends_early(self, start_s: float, end_s: float) -> bool:
+        """``Endpointer.ends_early``: the guess made at this pause is done and sounds complete."""
+        heard = self.stt.ready(start_s, end_s)
+        return heard is not None and sounds_complete(str(heard.text))
 
     def _capture(self) -> None:
         try:

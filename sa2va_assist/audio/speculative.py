@@ -1,12 +1,13 @@
 """Speculative transcription: start speech to text at the first pause, before the end is decided.
 
 The endpointer waits ``listen.silence_s`` (0.4 s) of quiet before it calls a question ended, and only
-then did the recogniser start: the two waits added up (416 + 358 ms median, BENCHMARKS.md). Here the
+then did the recogniser start: the two waits added up (416 + 258 ms median, BENCHMARKS.md). Here the
 utterance so far is transcribed as soon as a pause begins (``Endpointer.on_pause``, a *guess*); when
 the end is decided and nothing was said since that pause (the utterance has the guess's ``start_s``
-and ``end_s``), the guess's transcript is the turn's, and most of the recogniser's time was spent
-inside the silence wait. Otherwise (the user went on talking) the guess is dropped and the whole
-utterance is transcribed, as without guessing.
+and ``end_s``), the guess's transcript is the turn's, and the recogniser's time was spent inside the
+silence wait. Otherwise (the user went on talking) the guess is dropped and the whole utterance is
+transcribed, as without guessing. A finished guess that sounds complete can also end the wait early
+(``ready``, ``Endpointer.ends_early``).
 
 One recogniser instance need not be thread-safe, so every call runs on one worker thread, one at a
 time: a guess waiting there is replaced by a newer one of the same utterance, the turn's own
@@ -130,6 +131,12 @@ class SpeculativeSTT:
         if not final.done:
             raise RuntimeError("speech recognition was closed")
         return Heard(final.transcript, False, final.seconds)
+
+    def ready(self, start_s: float, end_s: float) -> Any:
+        """The finished guess of the utterance (start_s, end_s), without waiting; None if none yet."""
+        with self._cond:
+            job = self._done.get((start_s, end_s))
+            return job.transcript if job is not None and job.error is None else None
 
     def close(self) -> None:
         with self._cond:

@@ -35,6 +35,7 @@ HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADI
 # (Endpointer.on_pause): two blocks, so a single quiet block inside a word is not offered, while the
 # guess still starts ~0.35 s before a 0.4 s silence_s ends the question (BENCHMARKS.md, voice loop)
 GUESS_AFTER_S = 0.064
+EARLY_END_S = 0.25  # least quiet, seconds, that ends a question early when ``ends_early`` says it may
 _REINSTALL = "reinstall sa2va-assist (pip install --force-reinstall --no-deps sa2va-assist)"
 
 
@@ -112,7 +113,9 @@ class Endpointer:
     ``start_s`` and ``end_s``; its audio stops where the stream is now, short of the final padding).
     The voice loop transcribes it while the rest of ``silence_s`` runs out (a guess); voice that comes
     back before the end moves ``end_s`` on, so a guess matches the utterance only if nothing was said
-    after it."""
+    after it. ``ends_early(start_s, end_s)``, asked at each quiet block from ``EARLY_END_S`` on, may
+    end the utterance there instead of after ``silence_s`` (the loop says yes once the guess for that
+    pause is done and sounds like a whole question)."""
 
     _blocks: deque[Audio]  # audio from block index _first on
     _first: int  # index of _blocks[0]
@@ -142,6 +145,9 @@ class Endpointer:
         # stretch): the cue to transcribe ahead while the end is still being waited for.
         self.on_pause: Callable[[Utterance], None] | None = None
         self.guess_after_s = min(GUESS_AFTER_S, silence_s)
+        # Asked at each quiet block from EARLY_END_S on, with the (start_s, end_s) a cut there would
+        # have: True ends the question now instead of after silence_s (its transcript is complete).
+        self.ends_early: Callable[[float, float], bool] | None = None
         self.probability = 0.0  # the last block's speech probability
         self._pad = ceil(pad_s / BLOCK_S - 1e-9)  # blocks kept before a possible start
         self._clear()
@@ -178,6 +184,13 @@ class Endpointer:
                 self._quiet_from = now - 1
             quiet_s = 0.0 if self._quiet_from is None else (now - self._quiet_from) * BLOCK_S
             if self._quiet_from is not None and quiet_s >= self.silence_s - 1e-9:
+                return self._cut(self._quiet_from)
+            if (
+                self._quiet_from is not None
+                and quiet_s >= EARLY_END_S - 1e-9
+                and self.ends_early is not None
+                and self.ends_early(self._start * BLOCK_S, self._quiet_from * BLOCK_S)
+            ):
                 return self._cut(self._quiet_from)
             if self._quiet_from is not None and quiet_s >= self.guess_after_s - 1e-9:
                 self._offer(self._quiet_from)
