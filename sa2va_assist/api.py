@@ -19,7 +19,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .config import Config, load_config
+from .config import Config, load_config, validate
 from .errors import ConfigError, InputError
 from .io.sources import SourceInfo, fit_side, load_frames, uniform_indices
 from .tasks import choose_task
@@ -63,6 +63,7 @@ def load(
         config = replace(config, backend=backend)
     if model_path is not None:
         config = replace(config, sa2va=replace(config.sa2va, model_path=os.fspath(model_path)))
+    validate(config)  # a Config built in code gets the same checks as a file
     check_backend_name(config.backend)  # an unknown name fails before anything is imported
     start = time.perf_counter()
     built = load_backend(config)

@@ -249,3 +249,10 @@ def test_lite_load_reports_its_load_time(lite: Assistant, tmp_path: Path) -> Non
     assert lite.name == "lite" and lite.load_ms > 0 and repr(lite) == "Assistant(backend='lite')"
     png = write_rgb(tmp_path / "blank.png", np.zeros((64, 64, 3), np.uint8))
     assert lite.ask(png, "describe the scene").task == "caption"
+
+
+def test_a_config_built_in_code_is_checked_like_a_file() -> None:
+    from sa2va_assist.config import Config, InputConfig
+
+    with pytest.raises(errors.ConfigError, match=r"input\.max_side"):
+        sa2va_assist.load(config=Config(input=InputConfig(max_side=0)))
