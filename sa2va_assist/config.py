@@ -166,6 +166,9 @@ class ListenConfig:
     silence_s: Seconds = 0.4  # silence that ends a question, seconds (shorter answers sooner, may cut pauses)
     vad_threshold: Share = 0.5  # speech probability (0..1) that starts a question
     max_question_s: Seconds = 15.0  # a question is cut after this many seconds
+    # a question that already sounds complete ("Where is my cup?") ends after 0.25 s of quiet, not
+    # silence_s; turn off if you pause inside your questions
+    early_end: bool = True
     earcons: bool = True  # tones for thinking / error
     spoken_earcons: bool = False  # also say "Thinking", "Sorry, something went wrong"
 

@@ -217,7 +217,8 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
         printing = None if args.json else (lambda s: print(s, flush=True))
         loop = open_loop(
             config, models, Gated(audio, armed) if args.push_to_talk else audio, speaker, frames,
-            args.memory, args.thread, on_turn=on_turn, after_turn=save, on_sentence=printing,
+            args.memory, args.thread, early=config.listen.early_end, on_turn=on_turn, after_turn=save,
+            on_sentence=printing,
             on_transcript=None if args.json else _show_transcript,
         )  # fmt: skip
         if sys.stdin.isatty() and not args.audio_in:

@@ -113,6 +113,7 @@ BAD_VALUES = [
     ("listen:\n  max_question_s: -1\n", "listen.max_question_s", "got -1", "more than 0"),
     ("listen:\n  vad_threshold: 1.5\n", "listen.vad_threshold", "got 1.5", "from 0 to 1"),
     ("listen:\n  earcons: 'on'\n", "listen.earcons", "got 'on'", "true or false"),
+    ("listen:\n  early_end: 2\n", "listen.early_end", "got 2", "true or false"),
     ("listen:\n  spoken_earcons: null\n", "listen.spoken_earcons", "got null", "true or false"),
     ("backend: null\n", "backend", "got null", "non-empty text"),
 ]
