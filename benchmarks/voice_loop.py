@@ -133,6 +133,7 @@ def run(
     limit_malloc_arenas()  # as `sa2va-assist listen` does
 
     config = load_config()
+    early = early and config.listen.early_end  # as listen does: the config can turn it off
     with tempfile.TemporaryDirectory() as tmp:
         if minutes:  # more questions than the time can hold (each is ~1-2 s of speech + the gap)
             n_questions = max(n_questions, int(minutes * 60 / (gap_s + 0.8)) + WARMUP_TURNS)
@@ -182,7 +183,7 @@ def run(
     later = [ms for ms in every[1:] if ms is not None]
     # the first question asked again later: the same work warm (fairer than the median of all questions)
     asked = [text for _, text in clips[1 : len(every)]]
-    again = [ms for text, ms in zip(asked, every[1:], strict=True) if text == clips[0][1] and ms is not None]
+    again = [ms for text, ms in zip(asked, every[1:], strict=False) if text == clips[0][1] and ms is not None]
     said = [text for _, text in clips[: len(turns)]]
     wer = corpus_wer(said, [t.transcript for t in turns]) if len(turns) == len(said) else None
 

@@ -66,7 +66,7 @@ def load(
     validate(config)  # a Config built in code gets the same checks as a file
     check_backend_name(config.backend)  # an unknown name fails before anything is imported
     start = time.perf_counter()
-    built = load_backend(config)
+    built = load_backend(config, eager=True)  # ask() never loads, text models included
     return Assistant(built, config, load_ms=(time.perf_counter() - start) * 1000)
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from . import __version__
-from .config import Config, load_config, validate
+from .config import STT_ENGINES, Config, load_config, validate
 from .errors import AssistError, ConfigError
 from .types import TASKS
 
@@ -76,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--push-to-talk", action="store_true", help="listen only after Enter is pressed")
     listen.add_argument("--max-turns", type=int, help="stop after this many turns")
-    listen.add_argument("--stt", help="speech model: base (default), tiny.en or a .pt checkpoint")
+    listen.add_argument(
+        "--stt",
+        help="speech model: base (default), tiny.en, a CTranslate2 model folder, or a .pt checkpoint "
+        "with stt.engine: openai-whisper",
+    )
     _conversation(listen)
 
     setup = sub.add_parser("setup", help="install system libraries and prepare offline models")
@@ -98,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("audio", nargs="+", help="WAV or FLAC files (any rate, mono or stereo)")
     tr.add_argument("--model", help="base (default: config stt.model), tiny.en, or a model folder/checkpoint")
     tr.add_argument(
-        "--engine", choices=("ct2", "openai-whisper"), help="speech engine (default: config stt.engine)"
+        "--engine", choices=STT_ENGINES, help="speech engine (default: config stt.engine)"
     )
     tr.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     _common(tr)

@@ -54,6 +54,10 @@ class Range:
         return " and ".join(part for part in (low, high) if part)
 
 
+# keys of earlier versions -> where they are now, so an old config file says how to mend it
+MOVED_KEYS = {"listen.stt_model": "stt.model", "listen.short_context": "stt.short_context"}
+STT_ENGINES = ("ct2", "openai-whisper")  # speech-recognition engines; the first is the default
+
 @dataclass(frozen=True)
 class OneOf:
     """Text that must be one of ``choices``."""
@@ -153,11 +157,11 @@ class SpeechConfig:
 @dataclass(frozen=True)
 class SttConfig:
     # ct2 (CTranslate2, no torch; default) | openai-whisper (needs the [whisper] extra)
-    engine: Annotated[str, OneOf(("ct2", "openai-whisper"))] = "ct2"
+    engine: Annotated[str, OneOf(STT_ENGINES)] = "ct2"
     model: Text = "base"  # base | tiny.en | a CTranslate2 model folder | (openai-whisper) a .pt checkpoint
     short_context: bool = True  # encode questions on a >= 10 s audio context, not 30 s (~2x faster)
     # ISO 639-1 code to decode in; null: detect per clip (multilingual models)
-    language: Annotated[str | None, Pattern(r"[a-z]{2}", "a 2-letter language code such as en")] = "en"
+    language: Annotated[str | None, Pattern(r"[a-z]{2,3}", "a language code such as en (haw, yue: 3)")] = "en"
     threads: Count = 2  # CPU threads for speech recognition
 
 
@@ -270,6 +274,9 @@ def _build(cls: type[T], data: Any, where: str) -> T:
         raise ConfigError(f"{what} must be a mapping of keys to values, got {type(data).__name__}")
     valid = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(valid), key=str)
+    moved = MOVED_KEYS.get(f"{where}.{unknown[0]}" if unknown and where else "")
+    if moved:
+        raise ConfigError(f"config key {where}.{unknown[0]} has moved to {moved}", f"Rename it to {moved}.")
     if unknown:
         raise ConfigError(
             f"unknown config key {where + '.' if where else ''}{unknown[0]}",
@@ -329,6 +336,8 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(f"config file {chosen} is not valid YAML ({err.__class__.__name__})") from err
         except OSError as err:
             raise ConfigError(f"cannot read config file {chosen} ({err.strerror})") from err
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"config file {chosen} is not UTF-8 text", "Save it as UTF-8.") from err
     config = _build(Config, data, "")
     return validate(apply_env(config), source=str(chosen) if chosen else "")
 

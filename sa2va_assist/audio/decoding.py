@@ -1,7 +1,7 @@
 """What every Whisper engine here shares, in plain Python: the short audio context and a decode's result.
 
 openai-whisper pads every clip to 30 s and runs its encoder over all 1500 positions (20 ms each), so a
-2 s question costs as much as a 30 s one. Both engines (``ct2_whisper`` on CTranslate2, the default,
+2 s question costs as much as a 30 s one. Both engines (``ct2_engine`` on CTranslate2, the default,
 and ``fast_whisper`` on openai-whisper) instead encode only the clip plus padding, with the first rows
 of the encoder's positional embedding, and decode greedily against those shorter features.
 

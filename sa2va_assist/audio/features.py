@@ -14,9 +14,10 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-SAMPLE_RATE = 16_000  # Hz
+from .decoding import MEL_HOP, SAMPLE_RATE
+
 N_FFT = 400  # samples per STFT window: 25 ms
-HOP = 160  # samples between frames: 10 ms
+HOP = MEL_HOP  # samples between frames: 10 ms
 FLOOR_DECADES = 8.0  # log10 values below the clip's maximum minus this are raised to it
 
 

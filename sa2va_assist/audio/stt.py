@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..config import STT_ENGINES
 from ..errors import BackendError, ConfigError, DependencyError, InputError, ModelError
 from .wav import SAMPLE_RATE
 from .whisper_ct2 import Progress
@@ -40,9 +41,8 @@ if TYPE_CHECKING:
     from ..config import SttConfig
     from .decoding import ShortDecode
 
-ENGINES = ("ct2", "openai-whisper")  # speech-recognition engines; the first is the default
+ENGINES = STT_ENGINES  # speech-recognition engines; the first is the default
 CT2_PIP = "ctranslate2==4.8.5"
-WHISPER_PIP = "openai-whisper==20250625"
 # openai-whisper's model names -> its file name in ~/.cache/whisper (the last part of its URL)
 WHISPER_FILES = {n: n for n in ("tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en")}
 WHISPER_FILES |= {"medium": "medium", "large-v1": "large-v1", "large-v2": "large-v2", "large-v3": "large-v3"}
@@ -77,14 +77,14 @@ class SpeechToText(Protocol):
 
 @dataclass(frozen=True)
 class WhisperOptions:
-    """How WhisperSTT decodes. Temperature is not an option: it is always 0.0 (greedy)."""
+    """How a WhisperRecognizer decodes. Temperature is not an option: it is always 0.0 (greedy)."""
 
     language: str | None = "en"  # ISO 639-1 code to decode in; None: detect per clip (multilingual)
     threads: int = 2  # CPU threads (openai-whisper: torch's process-wide pool; ct2: this model's)
     initial_prompt: str | None = None  # words to expect (e.g. object names); biases the decoder
     no_speech_threshold: float = 0.6  # no-speech probability above which an unlikely decode gives ""
     silence_peak: float = 1e-3  # audio peaking below this (full scale 1.0; -60 dBFS) is "", unheard
-    # True: clips up to SHORT_CONTEXT_MAX_S are encoded with padding to fast_whisper.MIN_CONTEXT_S (10 s)
+    # True: clips up to SHORT_CONTEXT_MAX_S are encoded with padding to decoding.MIN_CONTEXT_S (10 s)
     # or more, not to 30 s; a decode that runs away (repeats itself) is redone on the window.
     # False: always the 30 s window, exactly openai-whisper's transcribe()
     short_context: bool = True
@@ -173,6 +173,7 @@ def resolve_model(model: str, downloaded: Path | None = None) -> BundledModel | 
         raise ModelError(f"no Whisper checkpoint at {path}", known)
     raise ConfigError(f"unknown speech model {model!r}", known)
 
+
 def resolve_ct2_model(model: str) -> BundledModel | Path:
     """Where the CTranslate2 engine's weights for ``model`` come from: a bundled model, or a folder
     holding a CTranslate2 Whisper ``model.bin``. ConfigError for an unknown name or an openai-whisper
@@ -185,15 +186,15 @@ def resolve_ct2_model(model: str) -> BundledModel | Path:
         if not (path / "model.bin").is_file() or not (path / "vocabulary.txt").is_file():
             raise ModelError(f"{path} holds no CTranslate2 Whisper model (model.bin, vocabulary.txt)", known)
         return path
-    if path.is_file():
+    if path.is_file() or path.suffix == ".pt":
         raise ConfigError(
-            f"{path} is a file, not a CTranslate2 model folder",
+            f"{path} is not a CTranslate2 model folder",
             "for an openai-whisper .pt checkpoint set stt.engine: openai-whisper",
         )
-    if os.sep in model or path.suffix:
-        raise ModelError(f"no CTranslate2 Whisper model at {path}", known)
     if model in WHISPER_FILES:
         raise ModelError(f"Whisper {model!r} does not ship in any installed package (no model hub)", known)
+    if os.sep in model or path.suffix:
+        raise ModelError(f"no CTranslate2 Whisper model at {path}", known)
     raise ConfigError(f"unknown speech model {model!r}", known)
 
 
@@ -228,7 +229,8 @@ def load_stt(
     checkpoint = resolve_model(model)
     if importlib.util.find_spec("whisper") is None or importlib.util.find_spec("torch") is None:
         raise DependencyError(
-            "the openai-whisper engine needs openai-whisper and torch", "pip install 'sa2va-assist[whisper]'"
+            "the openai-whisper engine needs openai-whisper and torch",
+            "in the sa2va-assist checkout: pip install -e '.[whisper]'",
         )
     from .openai_engine import WhisperSTT, load_checkpoint
     from .whisper_ct2 import converted_checkpoint

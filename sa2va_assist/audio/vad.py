@@ -36,7 +36,7 @@ HYSTERESIS = 0.15  # speech ends below threshold - this, as in silero_vad's VADI
 # guess still starts ~0.35 s before a 0.4 s silence_s ends the question (BENCHMARKS.md, voice loop)
 GUESS_AFTER_S = 0.064
 EARLY_END_S = 0.25  # least quiet, seconds, that ends a question early when ``ends_early`` says it may
-_REINSTALL = "reinstall sa2va-assist (pip install --force-reinstall --no-deps sa2va-assist)"
+_REINSTALL = "reinstall sa2va-assist (in its checkout: pip install --force-reinstall --no-deps -e .)"
 
 
 def model_path() -> Path:

@@ -42,9 +42,15 @@ def resolve_factory(name: str) -> Factory:
     return factory
 
 
-def load_backend(config: Config, name: str | None = None) -> VisionBackend:
-    """Build the backend named ``name`` (default ``config.backend``), loading its models once."""
-    return resolve_factory(name or config.backend)(config)
+def load_backend(config: Config, name: str | None = None, *, eager: bool = False) -> VisionBackend:
+    """Build the backend named ``name`` (default ``config.backend``), loading its models once.
+    ``eager``: also build what the backend otherwise builds on first use (lite's text models, ~1 s),
+    so that no request ever loads (setup, the Python API)."""
+    backend = resolve_factory(name or config.backend)(config)
+    load_all = getattr(backend, "load_all", None)
+    if eager and load_all is not None:
+        load_all()
+    return backend
 
 
 __all__ = [

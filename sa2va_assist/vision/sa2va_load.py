@@ -146,7 +146,8 @@ def load(config: Config, *, allow_download: bool | None = None) -> Sa2vaBackend:
     except ImportError as err:
         raise DependencyError(
             f"the sa2va backend needs torch and transformers ({err.name or err} is missing)",
-            f'Run: pip install torch "transformers=={entry.transformers_pin}"',
+            f"In the sa2va-assist checkout: pip install -e '.[sa2va]' (this model family needs "
+            f'"transformers=={entry.transformers_pin}")',
         ) from err
     check_transformers(entry, transformers.__version__)
     if not torch.cuda.is_available():
@@ -181,7 +182,8 @@ def load(config: Config, *, allow_download: bool | None = None) -> Sa2vaBackend:
     except ImportError as err:
         raise DependencyError(
             f"the Sa2VA remote code needs a package that is missing: {str(err).splitlines()[0][:200]}",
-            "Install what it names (e.g. pip install peft qwen-vl-utils sentencepiece timm einops).",
+            "Install what it names; the [sa2va] extra has what the released checkpoints import: "
+            "pip install -e '.[sa2va]' in the sa2va-assist checkout.",
         ) from err
     except Exception as err:
         if type(err).__name__ == "OutOfMemoryError":

@@ -66,6 +66,12 @@ class LiteBackend:
         self.objects = objects  # the 80-class detector + masker; None: people and text only
         self.tracker = build_tracker(self.config.lite) if objects is not None else None
 
+    def load_all(self) -> None:
+        """Build the text models now instead of on the first request that reads."""
+        load = getattr(self.reader, "load", None)
+        if load is not None:
+            load()
+
     def run(self, request: VisionRequest) -> VisionResult:
         """Answer ``request`` (any of the five tasks). Raises ``InputError`` (no frames, nothing to
         segment), ``ConfigError`` (unknown task) and ``BackendError`` (a model failed)."""

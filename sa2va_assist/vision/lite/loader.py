@@ -53,6 +53,10 @@ class LazyReader:
         self.config = config
         self._reader: TextReader | None = None
 
+    @property
+    def loaded(self) -> bool:
+        return self._reader is not None
+
     def load(self) -> TextReader:
         if self._reader is None:
             from .ocr import load_reader
