@@ -98,7 +98,7 @@ def open_speech(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Hold glibc to ``arenas`` malloc arenas. The loop's threads (capture, speech, torch, onnxruntime)
+    """Hold glibc to ``arenas`` malloc arenas. The loop's threads (capture, speech, CTranslate2, onnxruntime)
     otherwise each grow their own arena, and fragmentation grew the process 20 % over 200 turns;
     with two arenas it stays within 2 % (BENCHMARKS.md, soak). Call before threads start; a no-op
     where there is no glibc."""

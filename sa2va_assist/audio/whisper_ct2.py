@@ -10,7 +10,9 @@ trailing NUL, the UTF-8 bytes, then the NUL)::
     u32 n_aliases,   then each: str alias | str name of the variable it shares
 
 The result is ``{"dims": ModelDimensions fields, "model_state_dict": float32 tensors}``, which
-``whisper.load_model(path)`` and :func:`sa2va_assist.audio.stt.load_stt` both accept.
+``whisper.load_model(path)`` and :func:`sa2va_assist.audio.stt.load_stt` with
+``engine="openai-whisper"`` both accept. Only that engine needs it: the default engine (``ct2_engine``)
+runs the CTranslate2 file as it is.
 """
 
 from __future__ import annotations
