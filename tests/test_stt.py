@@ -391,3 +391,43 @@ def test_faint_noise_gives_nothing_whichever_path_decides(
 @needs_whisper
 def test_digital_silence_never_reaches_the_model(stt: SpeechToText) -> None:
     assert stt.transcribe(np.zeros(24_000, np.float32)).context_s == 0.0
+
+
+# --- the numpy log-mel front end (the CTranslate2 engine's features) -------------------------------
+
+
+@pytest.mark.parametrize("n_mels", [80, 128])
+def test_mel_filters_equal_openai_whispers_file(n_mels: int) -> None:
+    pytest.importorskip("whisper", reason="openai-whisper (the [whisper] extra) ships the reference filters")
+    from whisper.audio import mel_filters
+
+    from sa2va_assist.audio.features import mel_filters as ours
+
+    np.testing.assert_allclose(ours(n_mels), mel_filters("cpu", n_mels).numpy(), atol=1e-7)
+
+
+@pytest.mark.parametrize("seconds", [0.01, 1.0, 3.3])
+def test_log_mel_equals_openai_whispers(seconds: float) -> None:
+    pytest.importorskip("whisper", reason="openai-whisper (the [whisper] extra) is the reference")
+    from whisper.audio import log_mel_spectrogram
+
+    from sa2va_assist.audio.features import log_mel
+
+    audio = (np.random.default_rng(1).standard_normal(round(seconds * 16_000)) * 0.1).astype(np.float32)
+    reference = log_mel_spectrogram(audio, 80, padding=16_000).numpy()
+    got = log_mel(audio, 80, padding=16_000)
+    assert got.shape == reference.shape == (80, (audio.size + 16_000) // 160)
+    np.testing.assert_allclose(got, reference, atol=1e-5)
+
+
+def test_a_tone_lights_the_mel_band_around_its_frequency() -> None:
+    """No reference needed: a 1 kHz tone's energy sits in the band whose filter peaks nearest 1 kHz,
+    and the scale tops out at (max + 4) / 4 with the floor 8 decades below (2 after scaling)."""
+    from sa2va_assist.audio.features import log_mel, mel_filters
+
+    t = np.arange(16_000) / 16_000
+    mel = log_mel((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32))
+    bins = np.fft.rfftfreq(400, 1 / 16_000)
+    expected = int(np.argmin(np.abs(bins[mel_filters(80).argmax(axis=1)] - 1000)))
+    assert abs(int(mel[:, 10:-10].mean(axis=1).argmax()) - expected) <= 1
+    assert mel.max() - mel.min() == pytest.approx(2.0, abs=1e-5)
