@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,23 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
+def check_cache_writable() -> Path:
+    """The cache root, created if needed; DependencyError naming the fix when it cannot be written."""
+    from .paths import cache_root
+
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as err:
+        raise DependencyError(
+            f"cannot write the model cache at {root} ({err.strerror or err})",
+            "Set SA2VA_ASSIST_CACHE (or XDG_CACHE_HOME) to a writable folder.",
+        ) from err
+    return root
+
+
 def prepare_models(config: Config, log: Callable[[str], object] = print) -> None:
     """Prepare what must be made on this machine (the detector download and conversion, the joined
     Whisper file), then load every offline model once: proves each is installed and warms the file
@@ -92,6 +110,7 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
     from .vision import load_backend
     from .vision.lite.detector import prepare_detector
 
+    check_cache_writable()
     steps: list[tuple[str, Callable[[], object]]] = [
         ("object detector (COCO, from the npm registry once)", lambda: prepare_detector(log)),
         ("lite vision backend (people, objects, text)", lambda: load_backend(config, "lite", eager=True)),

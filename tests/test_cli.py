@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,15 @@ def test_models_lists_every_checkpoint_with_its_transformers_range(capsys) -> No
     by_id = {r[0]: r for r in rows}
     assert by_id["ByteDance/Sa2VA-8B"][1:] == ["InternVL2.5", ">=4.45,<4.50"]
     assert by_id["ByteDance/Sa2VA-Qwen3-VL-4B"][1:] == ["Qwen3-VL", ">=4.57,<4.58"]
+
+
+def test_setup_with_an_unwritable_model_cache_says_so_in_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sa2va_assist", "setup", "--no-system"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "SA2VA_ASSIST_CACHE": "/proc/no-such-cache"},
+    )  # fmt: skip
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2 and len(errors) == 1, done.stderr
+    assert "cannot write the model cache at /proc/no-such-cache" in errors[0]
+    assert "SA2VA_ASSIST_CACHE" in errors[0]
