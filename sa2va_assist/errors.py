@@ -47,3 +47,10 @@ class ModelError(AssistError):
 
 class BackendError(AssistError):
     """A vision or speech backend failed while running a request."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when it has none: what a one-line
+    error quotes from a library's exception."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -117,7 +117,7 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
         (f"speech recognition (Whisper {config.stt.model}, {config.stt.engine})",
          lambda: stt_from_config(config.stt, progress=log)),
         ("voice activity detection (Silero VAD)", load_vad),
-        ("sentence embeddings (all-MiniLM-L6-v2)", lambda: load_embedder(log=log)),
+        ("sentence embeddings (all-MiniLM-L6-v2)", load_embedder),
     ]  # fmt: skip
     for n, (what, step) in enumerate(steps, 1):
         start = time.perf_counter()

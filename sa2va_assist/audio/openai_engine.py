@@ -13,7 +13,7 @@ import torch
 from whisper.model import ModelDimensions, Whisper
 from whisper.tokenizer import LANGUAGES
 
-from ..errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError, first_line
 from .decoding import ShortDecode
 from .stt import LOGPROB_THRESHOLD, WhisperOptions, WhisperRecognizer
 
@@ -25,9 +25,9 @@ def load_checkpoint(path: Path) -> Whisper:
         model = Whisper(ModelDimensions(**checkpoint["dims"]))
         model.load_state_dict(checkpoint["model_state_dict"])
     except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as err:
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(
-            f"{path} is not a usable openai-whisper checkpoint ({message})", "delete it or pass another"
+            f"{path} is not a usable openai-whisper checkpoint ({first_line(err)})",
+            "delete it or pass another",
         ) from err
     return model.eval()
 

@@ -34,8 +34,8 @@ import numpy.typing as npt
 
 from ..config import STT_ENGINES
 from ..errors import BackendError, ConfigError, DependencyError, InputError, ModelError
+from .decoding import Progress
 from .wav import SAMPLE_RATE
-from .whisper_ct2 import Progress
 
 if TYPE_CHECKING:
     from ..config import SttConfig

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DependencyError, InputError
+from ..errors import DependencyError, InputError, first_line
 
 SAMPLE_RATE = 16_000  # Hz: what Whisper (and most speech models) expect
 SILENT_PEAK = 1e-4  # full scale = 1.0; -80 dBFS, about 3 LSB of 16-bit audio: nothing was recorded
@@ -67,7 +67,7 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
     try:
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, TypeError, ValueError) as err:  # LibsndfileError is a RuntimeError
-        raise InputError(f"cannot read {path} as audio ({_first_line(err)})", _FIX) from err
+        raise InputError(f"cannot read {path} as audio ({first_line(err)})", _FIX) from err
     return samples, int(rate)
 
 
@@ -84,7 +84,7 @@ def _decode_wave(path: Path) -> tuple[np.ndarray, int]:
             raw = f.readframes(f.getnframes())
     except (wave.Error, EOFError, OSError) as err:
         hint = "pip install soundfile to read float WAV" if "format: 3" in str(err) else _FIX
-        raise InputError(f"cannot read {path} as WAV ({_first_line(err)})", hint) from err
+        raise InputError(f"cannot read {path} as WAV ({first_line(err)})", hint) from err
     if rate <= 0 or width not in (1, 2, 3, 4):
         raise InputError(f"{path} is corrupt: {width}-byte samples at {rate} Hz", _FIX)
     frames = len(raw) // (width * channels)
@@ -96,8 +96,3 @@ def _decode_wave(path: Path) -> tuple[np.ndarray, int]:
         padded[:, 4 - width :] = data.reshape(-1, width)
         samples = padded.view("<i4").ravel().astype(np.float32) / 2.0**31
     return samples.reshape(frames, channels), rate
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

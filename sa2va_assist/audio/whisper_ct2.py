@@ -20,10 +20,9 @@ from __future__ import annotations
 import os
 import re
 import struct
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..paths import cache_root
+from .decoding import Progress, gpt2_byte_decoder, say_on_stderr
 
 SUPPORTED_BINARY_VERSIONS = (4, 5, 6)  # 4 introduced explicit dtype ids; 6 is current (2024-2026)
 BFLOAT16 = "bfloat16"  # numpy has no bfloat16: such payloads are widened to float32 on read
@@ -39,13 +39,8 @@ BFLOAT16 = "bfloat16"  # numpy has no bfloat16: such payloads are widened to flo
 DTYPES: tuple[Any, ...] = (np.float32, np.int8, np.int16, np.int32, np.float16, BFLOAT16)
 N_VOCAB_MULTILINGUAL = 51865  # 50257 BPE tokens + 2 + 99 languages + 6 specials + 1501 timestamps
 N_VOCAB_ENGLISH = 51864  # the .en models: GPT-2's 50256 BPE tokens, same special tokens
-Progress = Callable[[str], object]
 # special tokens some Hugging Face vocabularies spell differently from openai-whisper's tokenizer
 HF_SPECIAL_NAMES = {"<|nocaptions|>": "<|nospeech|>", "<|iw|>": "<|he|>"}
-
-
-def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -221,13 +216,6 @@ def convert(ct2: Ct2File) -> dict[str, Any]:
     return {"dims": whisper_dims(ct2), "model_state_dict": state}
 
 
-def _gpt2_byte_decoder() -> dict[str, int]:
-    """GPT-2's byte-level BPE alphabet (how HF vocabularies spell raw bytes) -> byte value."""
-    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
-    others = [b for b in range(256) if b not in printable]
-    return {chr(b): b for b in printable} | {chr(256 + i): b for i, b in enumerate(others)}
-
-
 def check_vocabulary(tokens: Sequence[str], n_vocab: int) -> None:
     """Check that a CT2 ``vocabulary.txt`` (one token a line) gives every id the same token as the
     tiktoken tokenizer bundled with openai-whisper (multilingual for 51865 ids, GPT-2 for 51864)."""
@@ -236,7 +224,7 @@ def check_vocabulary(tokens: Sequence[str], n_vocab: int) -> None:
     if n_vocab not in (N_VOCAB_MULTILINGUAL, N_VOCAB_ENGLISH) or len(tokens) != n_vocab:
         raise ModelError(f"vocabulary of {len(tokens)} tokens for a model of {n_vocab}", "")
     encoding = get_tokenizer(n_vocab == N_VOCAB_MULTILINGUAL).encoding
-    byte_of = _gpt2_byte_decoder()
+    byte_of = gpt2_byte_decoder()
     bad = []
     for i, token in enumerate(tokens):
         expected = encoding.decode_single_token_bytes(i)
@@ -265,7 +253,7 @@ def converted_checkpoint(
     half-written checkpoint behind. ``progress`` gets one line before and one after (default: stderr)."""
     import torch
 
-    progress = progress or _to_stderr
+    progress = progress or say_on_stderr
     target = (cache_dir or cache_root() / "whisper") / f"{name}.pt"
     if target.is_file():
         return target
