@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import ConfigError, DependencyError, InputError
+from .resampling import lowpass_taps, resample_poly
 from .tts import Audio
 from .wav import SAMPLE_RATE, _decode, resample
 
@@ -106,29 +107,25 @@ def _recording(path: Path) -> Audio:
 
 
 class StreamResampler:
-    """``scipy.signal.resample_poly`` fed in pieces: the concatenated output equals resampling the whole
+    """``resampling.resample_poly`` fed in pieces: the concatenated output equals resampling the whole
     signal at once (to float32 rounding) but ends ~``lookahead`` input samples behind the input, the
     filter's reach into the future. Rates such as 44.1 kHz and 48 kHz to 16 kHz."""
 
     def __init__(self, rate: int, target: int = RATE) -> None:
-        from scipy.signal import firwin
-
         g = gcd(rate, target)
         self.up, self.down = target // g, rate // g
         reach = 10 * max(self.up, self.down)  # resample_poly's filter half-length, upsampled samples
-        self.taps = firwin(2 * reach + 1, 1 / max(self.up, self.down), window=("kaiser", 5.0))
+        self.taps = lowpass_taps(self.up, self.down)
         self.lookahead = ceil((reach / self.up + 1) / self.down) * self.down  # input samples; k * down
         self._held = np.zeros(self.lookahead, np.float32)  # zeros before the start, as resample_poly pads
 
     def __call__(self, samples: Audio) -> Audio:
         """Output for as much of ``samples`` (and what was held back) as the filter can finish."""
-        from scipy.signal import resample_poly
-
         self._held = np.concatenate([self._held, samples.astype(np.float32)])
         ready = (self._held.size - 2 * self.lookahead) // self.down * self.down
         if ready <= 0:
             return np.zeros(0, np.float32)
-        out = resample_poly(self._held[: ready + 2 * self.lookahead], self.up, self.down, window=self.taps)
+        out = resample_poly(self._held[: ready + 2 * self.lookahead], self.up, self.down, self.taps)
         skip = self.lookahead * self.up // self.down
         self._held = self._held[ready:]
         return out[skip : skip + ready * self.up // self.down].astype(np.float32)

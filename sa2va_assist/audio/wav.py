@@ -2,8 +2,8 @@
 
 ``soundfile`` (libsndfile bundled in its wheel) reads WAV of any sample format, FLAC and OGG; without
 it the standard library's ``wave`` reads integer PCM WAV. Resampling uses a polyphase filter
-(``scipy.signal.resample_poly``, Kaiser window), which keeps speech below the new Nyquist frequency
-intact and removes what would alias.
+(``resampling.resample_poly``: scipy's Kaiser-window filter, in numpy), which keeps speech below the
+new Nyquist frequency intact and removes what would alias.
 """
 
 from __future__ import annotations
@@ -48,12 +48,8 @@ def resample(audio: Audio, rate: int, target: int = SAMPLE_RATE) -> Audio:
     """``audio`` (1-D) from ``rate`` Hz to ``target`` Hz; ``ceil(len * target / rate)`` samples."""
     if rate == target:
         return np.ascontiguousarray(audio, dtype=np.float32)
-    try:
-        from scipy.signal import resample_poly
-    except ImportError as err:
-        raise DependencyError(
-            f"resampling {rate} Hz audio needs scipy", "pip install scipy, or give 16 kHz audio"
-        ) from err
+    from .resampling import resample_poly
+
     g = gcd(rate, target)
     return resample_poly(audio, target // g, rate // g).astype(np.float32)
 
