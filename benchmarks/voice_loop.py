@@ -128,9 +128,15 @@ def run(
     from sa2va_assist.config import load_config
     from sa2va_assist.eval.text_metrics import corpus_wer
     from sa2va_assist.io.streams import Snapshot, open_source
-    from sa2va_assist.listen import limit_malloc_arenas, load_models, open_loop, open_speech, warm_models
+    from sa2va_assist.listen import (
+        load_models,
+        open_loop,
+        open_speech,
+        tune_malloc,
+        warm_models,
+    )
 
-    limit_malloc_arenas()  # as `sa2va-assist listen` does
+    tune_malloc()  # as `sa2va-assist listen` does
 
     config = load_config()
     early = early and config.listen.early_end  # as listen does: the config can turn it off

@@ -10,6 +10,7 @@ Every model is loaded (``load_models``) and warmed up (``warm_models``) before "
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -97,18 +98,45 @@ def open_speech(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
     return recorder, lambda turn: recorder.finish(turn.n)
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Hold glibc to ``arenas`` malloc arenas. The loop's threads (capture, speech, CTranslate2, onnxruntime)
-    otherwise each grow their own arena, and fragmentation grew the process 20 % over 200 turns;
-    with two arenas it stays within 2 % (BENCHMARKS.md, soak). Call before threads start; a no-op
-    where there is no glibc."""
+MMAP_THRESHOLD = 1 << 20  # bytes: blocks this big or bigger get their own mapping, returned when freed
+TRIM_THRESHOLD = 64 << 20  # bytes of free heap top kept rather than returned (no page-fault churn)
+
+
+@functools.cache
+def _libc() -> Any:
+    """glibc through ctypes, or None where there is none (macOS, musl, Windows)."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
-    if name and "libc" in name:
-        M_ARENA_MAX = -8  # from glibc's malloc.h
-        ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
+    if not name or "libc" not in name:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        return libc if hasattr(libc, "mallopt") else None
+    except OSError:
+        return None
+
+
+def tune_malloc(arenas: int = 2) -> None:
+    """Keep glibc's heap small in a long-running voice loop. Call before threads start; a no-op where
+    there is no glibc. Three settings, measured (BENCHMARKS.md, soak and peak memory):
+
+    - at most ``arenas`` malloc arenas: the loop's threads (capture, speech, CTranslate2, onnxruntime)
+      otherwise each grow their own, and fragmentation grew the process 20 % over 200 turns (2 %);
+    - blocks of MMAP_THRESHOLD (1 MiB) or more get their own mapping, returned when freed: glibc
+      otherwise raises that threshold to 32 MiB after the first large free, and every image and
+      model buffer of a look then stays in the heap after use. Below 1 MiB CTranslate2's decoding
+      slows (its 0.5-1 MiB buffers would be mapped afresh at every step);
+    - TRIM_THRESHOLD (64 MiB) of free space at the top of the heap is kept: fixing the mmap threshold
+      would otherwise leave glibc's 128 KiB default, and the heap top would be returned and faulted
+      back in at every decoding step (Whisper ~90 ms slower)."""
+    libc = _libc()
+    if libc is not None:
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # from glibc's malloc.h
+        libc.mallopt(M_ARENA_MAX, arenas)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 @dataclass
@@ -186,7 +214,7 @@ def open_loop(
 
 
 def run_listen(args: argparse.Namespace, config: Config) -> int:
-    limit_malloc_arenas()
+    tune_malloc()
     from .audio.mic import open_audio_source
     from .io.streams import Snapshot, open_source
 

@@ -154,3 +154,29 @@ def test_text_models_are_built_on_the_first_read_unless_asked_for_at_load() -> N
     assert backend.reader.loaded
     eager = load_backend(Config(), "lite", eager=True)
     assert isinstance(eager, LiteBackend) and isinstance(eager.reader, LazyReader) and eager.reader.loaded
+
+
+def test_person_models_load_without_matplotlib_and_find_the_same_people() -> None:
+    # the lean import of MediaPipe's solutions (people.import_solutions) in a fresh interpreter, against
+    # the package's own import (what this process did through importorskip above)
+    import subprocess
+    import sys
+
+    from sa2va_assist.config import Config as _Config
+    from sa2va_assist.vision.lite.people import load_person_finder
+
+    code = (
+        "import sys, json, cv2\n"
+        "from sa2va_assist.config import Config\n"
+        "from sa2va_assist.vision.lite.people import load_person_finder\n"
+        f"image = cv2.cvtColor(cv2.imread({str(REPO / 'examples' / 'astronaut.jpg')!r}), cv2.COLOR_BGR2RGB)\n"
+        "found = load_person_finder(Config().lite).find(image)\n"
+        "print(json.dumps([[int(f.mask.sum()), round(f.score, 4)] for f in found]))\n"
+        "print(json.dumps(sorted(m for m in ('matplotlib', 'mediapipe.tasks') if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    people, heavy = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
+    assert heavy == []  # neither pyplot (mediapipe's drawing helpers) nor the Tasks API was imported
+    here = load_person_finder(_Config().lite).find(rgb(REPO / "examples" / "astronaut.jpg"))
+    assert people and people == [[int(f.mask.sum()), round(f.score, 4)] for f in here]

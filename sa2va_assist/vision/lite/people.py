@@ -185,7 +185,7 @@ def _detections_to_evidence(
 def load_person_finder(config: LiteConfig) -> PersonFinder:
     """Build the MediaPipe graphs once (pose detector, full-range face detector, general selfie
     segmenter). Imports mediapipe here; an ImportError propagates for the caller to explain."""
-    import mediapipe as mp
+    solutions = import_solutions()
     from google.protobuf import text_format
     from mediapipe.framework import calculator_pb2
     from mediapipe.python.solution_base import SolutionBase
@@ -193,8 +193,8 @@ def load_person_finder(config: LiteConfig) -> PersonFinder:
     with _quiet_stderr():  # TFLite/absl print start-up notes straight to fd 2 on graph start
         graph = text_format.Parse(_POSE_GRAPH, calculator_pb2.CalculatorGraphConfig())
         pose = SolutionBase(graph_config=graph, outputs=["detections"])
-        faces = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.2)
-        selfie = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        faces = solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.2)
+        selfie = solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
         pose.process({"image": np.full((64, 64, 3), 128, np.uint8)})
         faces.process(np.full((64, 64, 3), 128, np.uint8))
         selfie.process(np.full((64, 64, 3), 128, np.uint8))
@@ -214,6 +214,41 @@ def load_person_finder(config: LiteConfig) -> PersonFinder:
         return np.asarray(result.segmentation_mask, np.float32)
 
     return PersonFinder([pose_evidence, face_evidence], segment, config)
+
+
+LEAN_PACKAGES = ("mediapipe", "mediapipe.python.solutions")  # imported without their __init__
+
+
+def import_solutions() -> Any:
+    """MediaPipe's ``solutions`` package holding the graphs used here (``face_detection``,
+    ``selfie_segmentation``; ``pose`` registers the calculator options the pose-detector graph is
+    parsed with), imported without running the ``__init__`` of ``mediapipe`` and
+    ``mediapipe.python.solutions``: those import every solution, the Tasks API and the drawing
+    helpers, which import matplotlib's pyplot; 59 MB resident and ~0.5 s against 17 MB and 0.04 s
+    (BENCHMARKS.md, peak memory of ``listen``). Where mediapipe is already imported (another part of
+    the process uses it) or the lean way fails (another mediapipe layout), the package's own import
+    is used."""
+    import importlib
+    import importlib.util
+
+    if "mediapipe" not in sys.modules:
+        try:
+            for name in LEAN_PACKAGES:  # the package objects, their __init__ not run
+                spec = importlib.util.find_spec(name)
+                if spec is None or spec.submodule_search_locations is None:
+                    raise ImportError(f"{name} is not a package")
+                sys.modules[name] = importlib.util.module_from_spec(spec)
+            parent, _, child = LEAN_PACKAGES[1].rpartition(".")
+            setattr(sys.modules[parent], child, sys.modules[LEAN_PACKAGES[1]])
+            for module in ("face_detection", "selfie_segmentation", "pose"):  # pose: calculator options
+                importlib.import_module(f"{LEAN_PACKAGES[1]}.{module}")
+            return sys.modules[LEAN_PACKAGES[1]]
+        except ImportError:
+            for name in [n for n in sys.modules if n == "mediapipe" or n.startswith("mediapipe.")]:
+                del sys.modules[name]  # start again from the package's own import
+    import mediapipe as mp
+
+    return mp.solutions
 
 
 @contextlib.contextmanager
