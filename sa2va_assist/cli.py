@@ -101,9 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcribe", help="speech to text for audio files (offline Whisper)")
     tr.add_argument("audio", nargs="+", help="WAV or FLAC files (any rate, mono or stereo)")
     tr.add_argument("--model", help="base (default: config stt.model), tiny.en, or a model folder/checkpoint")
-    tr.add_argument(
-        "--engine", choices=STT_ENGINES, help="speech engine (default: config stt.engine)"
-    )
+    tr.add_argument("--engine", choices=STT_ENGINES, help="speech engine (default: config stt.engine)")
     tr.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     _common(tr)
 

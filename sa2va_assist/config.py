@@ -58,6 +58,7 @@ class Range:
 MOVED_KEYS = {"listen.stt_model": "stt.model", "listen.short_context": "stt.short_context"}
 STT_ENGINES = ("ct2", "openai-whisper")  # speech-recognition engines; the first is the default
 
+
 @dataclass(frozen=True)
 class OneOf:
     """Text that must be one of ``choices``."""

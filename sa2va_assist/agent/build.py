@@ -46,9 +46,7 @@ def load_classifier(threads: int = 1) -> Classifier | None:
     try:
         from .embedding import ExampleClassifier, load_embedder
 
-        return ExampleClassifier(
-            load_embedder(threads), EXAMPLE_PAIRS
-        )
+        return ExampleClassifier(load_embedder(threads), EXAMPLE_PAIRS)
     except AssistError as err:
         print(f"warning: paraphrase understanding is off: {err.one_line()}", file=sys.stderr)
         return None
