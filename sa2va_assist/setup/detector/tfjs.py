@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ....errors import ModelError
+from ...errors import ModelError
 
 # TF.js weight dtypes -> numpy; quantised storage dtypes -> numpy
 WEIGHT_DTYPES: dict[str, Any] = {"float32": np.float32, "int32": np.int32, "bool": np.bool_}

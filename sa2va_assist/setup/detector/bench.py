@@ -1,4 +1,4 @@
-"""Measure the detector: ``python -m sa2va_assist.vision.lite.detector.bench [--data DIR]``.
+"""Measure the detector: ``python -m sa2va_assist.setup.detector.bench [--data DIR]``.
 
 Prints (1) detect() latency on a 640 x 480 image (median of 10 after 3 warm-up runs), (2) conversion
 time from the cached TF.js files, (3) on ``DIR/describe/manifest.jsonl`` items with ``objects`` (the
@@ -22,8 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .detector import Detection, Detector, iou, load_detector
-from .prepare import convert_model, onnx_path
+from ...vision.lite.detector.cache import onnx_path
+from ...vision.lite.detector.detector import Detection, Detector, iou, load_detector
+from .prepare import convert_model
 
 DATA = Path("/work/shared/data/dev")
 

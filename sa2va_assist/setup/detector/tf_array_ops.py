@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ....errors import ModelError
+from ...errors import ModelError
 from .tfjs import TfNode
 from .to_onnx import TF_DTYPES, TO_NCHW, TO_NHWC, Builder, Handler, Value
 

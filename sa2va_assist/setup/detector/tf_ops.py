@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....errors import ModelError
+from ...errors import ModelError
 from .tf_array_ops import ARRAY_HANDLERS, fold, need_const
 from .tfjs import TfNode
 from .to_onnx import TF_DTYPES, Builder, Handler, Value

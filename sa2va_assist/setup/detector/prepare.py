@@ -1,36 +1,29 @@
 """Setup step: fetch the TF.js detector and convert it once to a cached ONNX file.
 
 ``prepare_detector()`` -> ``<cache>/detector/human-models-3.0.4/centernet.v<N>.onnx`` (N: the
-converter version, so a changed converter rebuilds the file). Needs the ``onnx`` package and, unless
-the files are already cached or ``$SA2VA_ASSIST_DETECTOR_TARBALL`` names the tarball, the npm registry.
-Running the detector later needs only onnxruntime.
+converter version, so a changed converter rebuilds the file; the path comes from
+:mod:`sa2va_assist.vision.lite.detector.cache`, which the runtime reads too). Needs the ``onnx``
+package and, unless the files are already cached or ``$SA2VA_ASSIST_DETECTOR_TARBALL`` names the
+tarball, the npm registry. Running the detector later needs only onnxruntime.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ....errors import ModelError
-from .fetch import BytesProgress, detector_cache, fetch_model, tty_progress
-from .to_onnx import CONVERTER_VERSION
+from ...errors import ModelError
+from ...vision.lite.detector.cache import onnx_path
+from .fetch import BytesProgress, fetch_model, tty_progress
 
 Log = Callable[[str], object]
 # the graph outputs the detector reads, per model (nanodet converts too, but has no decoder here)
 MODEL_OUTPUTS = {"centernet": ["tower_0/detections"]}
-
-
-def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def onnx_path(model: str = "centernet", cache_dir: Path | None = None) -> Path:
-    """Where the converted model is cached (it may not exist yet)."""
-    return detector_cache(cache_dir) / f"{model}.v{CONVERTER_VERSION}.onnx"
+_log = logging.getLogger(__name__)
 
 
 def _log_progress(log: Log) -> BytesProgress:
@@ -77,9 +70,10 @@ def prepare_detector(
     progress: BytesProgress | None = None,
 ) -> Path:
     """Path of the cached ONNX detector, fetching (138 MB download, kept: ~4 MB) and converting it
-    first when absent. ``log`` gets one line per step (default: stderr); the download shows a tqdm bar
-    when stderr is a terminal, else a log line every 10 % (``progress`` overrides both)."""
-    log = log or _to_stderr
+    first when absent. ``log`` gets one line per step (default: this module's logger at INFO; setup
+    passes its own); the download shows a tqdm bar when stderr is a terminal, else a log line every
+    10 % (``progress`` overrides both)."""
+    log = log or _log.info
     target = onnx_path(model, cache_dir)
     if target.is_file():
         return target

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ....errors import DependencyError, ModelError
+from ...errors import DependencyError, ModelError
+from ...vision.lite.detector.cache import CONVERTER_VERSION  # bump it there when the graph changes
 from .tfjs import TfjsGraph, TfNode
 
 OPSET = 17  # onnxruntime >= 1.13 runs it
-CONVERTER_VERSION = "1"  # bump when the generated graph changes, so caches are rebuilt
 TO_NCHW = (0, 3, 1, 2)  # NCHW axis j holds TF (NHWC) axis TO_NCHW[j]
 TO_NHWC = (0, 2, 3, 1)  # TF axis a sits at NCHW axis TO_NHWC[a]
 
@@ -192,7 +192,7 @@ def convert(
     if missing:
         raise ModelError(
             f"TF.js op(s) not supported by the ONNX converter: {', '.join(missing)}",
-            "add a handler for them in sa2va_assist/vision/lite/detector/tf_ops.py",
+            "add a handler for them in sa2va_assist/setup/detector/tf_ops.py",
         )
     b = Builder(layout)
     values: dict[str, Value] = {}
