@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -129,7 +130,27 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
 
 
+class _Warnings(logging.StreamHandler):
+    """The package's logged warnings as ``warning: ...`` lines on the current ``sys.stderr``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setLevel(logging.WARNING)
+        self.setFormatter(logging.Formatter("warning: %(message)s"))
+
+    @property
+    def stream(self) -> Any:  # looked up at each line: tests and redirections swap sys.stderr
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    package_log = logging.getLogger("sa2va_assist")
+    if not any(isinstance(h, _Warnings) for h in package_log.handlers):
+        package_log.addHandler(_Warnings())
     args = build_parser().parse_args(argv)
     try:
         if args.command == "ask":

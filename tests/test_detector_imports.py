@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 SETUP_ONLY = ("urllib.request", "tarfile", "onnx", "sa2va_assist.setup")
 
@@ -28,3 +31,19 @@ def test_setup_writes_where_the_runtime_reads() -> None:
 
     assert onnx_path().parent == fetch.detector_cache()
 
+
+def test_a_missing_detector_is_a_logged_warning_the_cli_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sa2va_assist.cli import main
+    from sa2va_assist.config import Config
+    from sa2va_assist.vision.lite.loader import _load_objects
+
+    with pytest.raises(SystemExit):
+        main(["--version"])  # installs the CLI's warning handler, then exits
+    capsys.readouterr()
+    monkeypatch.setenv("SA2VA_ASSIST_CACHE", str(tmp_path))
+    assert _load_objects(Config(), people=None) is None
+    err = capsys.readouterr().err
+    assert err.startswith("warning: the object detector is not prepared")
+    assert "Until then only people and text are recognised." in err

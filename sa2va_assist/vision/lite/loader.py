@@ -5,7 +5,7 @@ needs them.
 
 from __future__ import annotations
 
-import sys
+import logging
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from .backend import LiteBackend
 from .objects import ObjectFinder
 from .ocr import TextReader, TextRegion
 
+log = logging.getLogger(__name__)
 _PIP = {
     "rapidocr": "rapidocr==3.10.0 onnxruntime",
     "onnxruntime": "onnxruntime",
@@ -78,14 +79,14 @@ class LazyReader:
 
 def _load_objects(config: Config, people: Any) -> ObjectFinder | None:
     """The 80-class object finder, or None (people and text only) when setup has not prepared the
-    detector yet: the backend still answers, and says once on stderr how to get everyday objects."""
+    detector yet: the backend still answers, and logs a warning once saying how to get everyday objects."""
     from .detector import load_detector
     from .masks import load_box_masker
 
     try:
         detector = load_detector(threads=config.lite.threads)
     except ModelError as err:
-        print(f"warning: {err.one_line()} Until then only people and text are recognised.", file=sys.stderr)
+        log.warning("%s Until then only people and text are recognised.", err.one_line())
         return None
     lite = config.lite
     return ObjectFinder(detector, load_box_masker(lite, people), lite.detect_threshold, lite.scan_threshold)
