@@ -1,11 +1,19 @@
 """Names of the 80 everyday object classes (COCO) and the words people use for them.
 
 Shared by the lite backend (understanding requests), spatial language (typical sizes), evaluation
-(counting mentions) and the agent, so all of them agree on what "sofa" or "mug" means and how a class
-is said in the plural. Pure.
+(counting mentions), the agent and the answer composer, so all of them agree on what "sofa" or "mug"
+means, which class a backend's phrase names ("the bear" from Sa2VA is a bear: it gets a distance), and
+how a class is said in the plural. Pure.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from .spatial import COCO_CLASSES
 
 # Words that name a COCO category in a description, besides the category name itself. Regular plurals
 # (+s, +es, consonant+y -> ies) are generated; irregular ones are listed. Only words whose usual sense
@@ -44,6 +52,31 @@ MENTION_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Moving things that matter to someone walking: said first (ACCESSIBILITY.md: hazards first), by the
+# agent's warnings and in scene descriptions alike.
+HAZARD_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle", "train")
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """0..10 in words ("no" for 0), digits beyond."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+
+
+def count_people(n: int) -> str:
+    """People counted in words: "one person", "two people", "no people"."""
+    return f"{number_word(n)} {'person' if n == 1 else 'people'}"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def a_or_an(noun: str) -> str:
+    """ "a cup", "an apple"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 _SPOKEN_PLURAL = {
     "person": "people", "knife": "knives", "mouse": "computer mice", "sheep": "sheep", "skis": "skis",
     "scissors": "scissors", "tv": "TVs", "cell phone": "phones", "dining table": "tables", "text": "text",
@@ -57,3 +90,76 @@ def spoken_plural(name: str) -> str:
     if name.endswith(("s", "sh", "ch", "x")):
         return name + "es"
     return name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in "aeiou" else name + "s"
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+# Phrases that contain a category word without naming the object; they are matched and ignored.
+_NOT_MENTIONS = ("bus stop", "bus station", "train station", "train tracks", "train track", "jet ski",
+                 "zebra crossing", "mobile home", "o clock")  # fmt: skip
+
+
+def _surface_forms(phrase: str) -> set[str]:
+    head, _, last = phrase.rpartition(" ")
+    plurals = {last + "s", last + "es"}
+    if len(last) > 1 and last.endswith("y") and last[-2] not in "aeiou":
+        plurals.add(last[:-1] + "ies")
+    return {phrase} | {f"{head} {p}".lstrip() for p in plurals}
+
+
+@lru_cache(maxsize=16)
+def _matcher(extra: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str | None]]:
+    # Always all of COCO, so that a longer COCO phrase is consumed whole even when the caller asks
+    # about fewer categories ("teddy bear" never counts as "bear").
+    forms: dict[str, str | None] = {}
+    for category in (*COCO_CLASSES, *extra):
+        for phrase in (category, *MENTION_SYNONYMS.get(category, ())):
+            forms.update(dict.fromkeys(_surface_forms(_fold(phrase)), category))
+    for phrase in _NOT_MENTIONS:
+        for form in _surface_forms(phrase):
+            forms.setdefault(form, None)
+    # Longest first: at one position the longest phrase wins ("teddy bear" over "bear", "hot dog"
+    # over "dog"), and its words are consumed.
+    alternatives = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+    return re.compile(rf"\b(?:{alternatives})\b"), forms
+
+
+def mentioned_categories(text: str, categories: Iterable[str] = COCO_CLASSES) -> set[str]:
+    """Which of ``categories`` the text names, by name or a ``MENTION_SYNONYMS`` word, singular or
+    plural, case-insensitively, as whole words ("cat" not in "category"), multi-word names as phrases
+    across any punctuation or spacing ("hot-dog"). Known limit: colour "orange" counts as the fruit."""
+    wanted = set(categories)
+    pattern, forms = _matcher(tuple(sorted(wanted - set(COCO_CLASSES))))
+    words = " ".join(re.findall(r"[^\W_]+", _fold(text)))
+    return {c for m in pattern.finditer(words) if (c := forms[m.group(0)]) in wanted}
+
+
+# Plural words among the synonyms (regular plurals are recognised by their ending)
+_IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children", "gentlemen", "geese", "cattle",
+                                "calves", "oxen", "knives", "mice", "crowd"})  # fmt: skip
+
+
+def classes_named(text: str) -> list[tuple[str, bool]]:
+    """(class, said in the plural) for every COCO class ``text`` names, in the order named: "the red
+    cup and two dogs" -> [("cup", False), ("dog", True)]; "the man on a bike" -> [("person", False),
+    ("bicycle", False)] (the first is the phrase's subject)."""
+    pattern, forms = _matcher(())
+    words = " ".join(re.findall(r"[^\W_]+", _fold(text)))
+    out = []
+    for m in pattern.finditer(words):
+        category = forms[m.group(0)]
+        if category is not None:
+            form = m.group(0)
+            singular = form in {_fold(category), *map(_fold, MENTION_SYNONYMS.get(category, ()))}
+            plural = form.rsplit(" ", 1)[-1] in _IRREGULAR_PLURALS or not singular
+            out.append((category, plural))
+    return out
+
+
+def class_of(phrase: str) -> str | None:
+    """The COCO class a phrase names first ("the red cup" -> "cup", "a man riding a horse" ->
+    "person"), or None ("the door", "my keys")."""
+    named = classes_named(phrase)
+    return named[0][0] if named else None

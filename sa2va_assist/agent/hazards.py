@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..spatial import typical_size_m
-from ..vision.lite.captions import HAZARDS
+from ..vocabulary import HAZARD_CLASSES
 from .state import Seen, place_words
 
-VEHICLES = frozenset(HAZARDS)  # the moving classes captions put first
+VEHICLES = frozenset(HAZARD_CLASSES)  # the moving classes descriptions put first
 VEHICLE_NEAR_M = 15.0  # a car at 15 m covers the distance in about 1 s at 50 km/h
 APPROACH_RATIO = 0.75  # a person now this share of their last-turn distance (or less) is coming closer
 APPROACH_NEAR_M = 5.0  # only people within this distance count as approaching

@@ -20,7 +20,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from sa2va_assist.eval.text_metrics import (
     COCO_CATEGORIES,
-    MENTION_SYNONYMS,
     WordCounts,
     corpus_wer,
     edit_counts,
@@ -33,6 +32,7 @@ from sa2va_assist.eval.text_metrics import (
     word_recall_precision,
     words_of,
 )
+from sa2va_assist.vocabulary import MENTION_SYNONYMS
 
 __all__ = [
     "COCO_CATEGORIES",

@@ -11,13 +11,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
 from sa2va_assist.spatial import COCO_CLASSES
-from sa2va_assist.vocabulary import MENTION_SYNONYMS
+from sa2va_assist.vocabulary import mentioned_categories
 
 # The 80 COCO detection categories in the standard coco.names order (the same tuple spatial.py uses).
 COCO_CATEGORIES: tuple[str, ...] = COCO_CLASSES
@@ -232,45 +231,6 @@ def wer(reference: str, hypothesis: str) -> float:
 
 
 # ------------------------------------------------------------------------------------------ mentions
-
-# Phrases that contain a category word without naming the object; they are matched and ignored.
-_NOT_MENTIONS = ("bus stop", "bus station", "train station", "train tracks", "train track", "jet ski",
-                 "zebra crossing", "mobile home", "o clock")  # fmt: skip
-
-
-def _surface_forms(phrase: str) -> set[str]:
-    head, _, last = phrase.rpartition(" ")
-    plurals = {last + "s", last + "es"}
-    if len(last) > 1 and last.endswith("y") and last[-2] not in "aeiou":
-        plurals.add(last[:-1] + "ies")
-    return {phrase} | {f"{head} {p}".lstrip() for p in plurals}
-
-
-@lru_cache(maxsize=16)
-def _matcher(extra: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str | None]]:
-    # Always all of COCO, so that a longer COCO phrase is consumed whole even when the caller asks
-    # about fewer categories ("teddy bear" never counts as "bear").
-    forms: dict[str, str | None] = {}
-    for category in (*COCO_CATEGORIES, *extra):
-        for phrase in (category, *MENTION_SYNONYMS.get(category, ())):
-            forms.update(dict.fromkeys(_surface_forms(_fold(phrase)), category))
-    for phrase in _NOT_MENTIONS:
-        for form in _surface_forms(phrase):
-            forms.setdefault(form, None)
-    # Longest first: at one position the longest phrase wins ("teddy bear" over "bear", "hot dog"
-    # over "dog"), and its words are consumed.
-    alternatives = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-    return re.compile(rf"\b(?:{alternatives})\b"), forms
-
-
-def mentioned_categories(text: str, categories: Iterable[str] = COCO_CATEGORIES) -> set[str]:
-    """Which of ``categories`` the text names, by name or a ``MENTION_SYNONYMS`` word, singular or
-    plural, case-insensitively, as whole words ("cat" not in "category"), multi-word names as phrases
-    across any punctuation or spacing ("hot-dog"). Known limit: colour "orange" counts as the fruit."""
-    wanted = set(categories)
-    pattern, forms = _matcher(tuple(sorted(wanted - set(COCO_CATEGORIES))))
-    words = " ".join(re.findall(r"[^\W_]+", _fold(text)))
-    return {c for m in pattern.finditer(words) if (c := forms[m.group(0)]) in wanted}
 
 
 def mention_precision_recall(

@@ -10,25 +10,13 @@ from collections.abc import Sequence
 
 from ...spatial import Position
 from ...types import TextLine
+from ...vocabulary import a_or_an, capitalised, count_people, number_word
+
+__all__ = ["a_or_an", "capitalised", "count_people", "number_word"]  # words shared from vocabulary
 
 CAPABILITIES = "I can find people and read text."
 UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
 CAPTION_MAX_LINES = 3  # a caption quotes this many lines of text, then says how many more there are
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def number_word(n: int) -> str:
-    """0..10 in words ("no" for 0), digits beyond."""
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
-
-
-def count_people(n: int) -> str:
-    """People counted in words: "one person", "two people", "no people"."""
-    return f"{number_word(n)} {'person' if n == 1 else 'people'}"
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def where(pos: Position) -> str:
@@ -109,8 +97,3 @@ def cannot_answer(objects: bool = False) -> str:
     """The honest answer to a question the lite backend has no way to answer; ``objects``: whether
     the object detector is loaded (it widens what can be offered instead)."""
     return f"I can't answer that offline yet; {OBJECT_CAPABILITIES if objects else CAPABILITIES}"
-
-
-def a_or_an(noun: str) -> str:
-    """ "a cup", "an apple"."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -10,14 +10,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ...spatial import Position, locate
-from ...vocabulary import spoken_plural
+from ...vocabulary import HAZARD_CLASSES, spoken_plural
 from . import answers
 from .finder import Found
 
 MAX_CLASSES = 5  # classes described before the rest are only named
 MAX_PLACED = 3  # instances of one class given a position
-# Moving things that matter to someone walking: said first (ACCESSIBILITY.md: hazards first).
-HAZARDS = ("car", "bus", "truck", "motorcycle", "bicycle", "train")
+HAZARDS = HAZARD_CLASSES  # said first (ACCESSIBILITY.md: hazards first)
 
 
 def _order(label: str, positions: Sequence[Position]) -> tuple[int, float]:
