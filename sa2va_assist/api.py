@@ -19,11 +19,12 @@ from typing import Any, Union
 
 import numpy as np
 
+from .compose import answered
 from .config import Config, load_config, validate
 from .errors import ConfigError, InputError
 from .io.sources import SourceInfo, fit_side, load_frames, uniform_indices
-from .tasks import choose_task
-from .types import TASKS, Frame, Task, VisionRequest, VisionResult
+from .tasks import choose_task, request_for
+from .types import TASKS, Frame, Task, VisionResult
 from .vision import VisionBackend, check_backend_name, load_backend
 
 # What ``ask`` looks at: a path (image, video or frame folder), one (H, W, 3) uint8 RGB array, an
@@ -136,8 +137,9 @@ class Assistant:
             info, frames = load_frames(os.fspath(source), limit, side)
         else:
             info, frames = None, frames_from_arrays(source, limit, side)
-        result = self.backend.run(VisionRequest(tuple(frames), chosen, text))
-        return info, frames, result
+        request = request_for(frames, chosen, text)
+        fov = self.config.spatial.horizontal_fov_deg
+        return info, frames, answered(request, self.backend.run(request), fov, self.config.agent.unsure_below)
 
 
 def _task(task: str, text: str) -> Task:

@@ -218,10 +218,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .compose import answered
     from .io.results import result_document, write_outputs
     from .io.sources import expected_count, load_frames
-    from .tasks import choose_task
-    from .types import VisionRequest
+    from .tasks import choose_task, request_for
     from .vision import load_backend
 
     config = _config(args)
@@ -233,9 +233,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     backend = load_backend(config)
     load_ms = (time.perf_counter() - start) * 1000
-    result = backend.run(VisionRequest(tuple(frames), task, args.text))
-    result.timings_ms.setdefault("load_ms", load_ms)
+    request = request_for(frames, task, args.text)
     fov = config.spatial.horizontal_fov_deg
+    result = answered(request, backend.run(request), fov, config.agent.unsure_below)
+    result.timings_ms.setdefault("load_ms", load_ms)
     if args.out:
         doc = write_outputs(args.out, result, frames, info, fov)
         print(

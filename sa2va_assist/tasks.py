@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from .types import Task
+from .types import EVERYTHING, Frame, Target, Task, VisionRequest
+from .vocabulary import classes_named, spoken_plural
 
 _READ = re.compile(
     r"\b(read|what does (it|this|that|the \w+) say|what('s| is) written|text|sign|label|letters?|menu)\b"
@@ -79,3 +81,48 @@ def split_targets(text: str) -> list[str]:
             continue
         parts.append(re.sub(r"^(my|our|your)\s+", "the ", piece))
     return parts or ([t] if t else [])
+
+
+_EVERYTHING = re.compile(
+    r"^(?:the |all (?:the )?)?(?:everything|all objects|every object|all things|objects)\.?$", re.I
+)
+
+
+def target_of(phrase: str) -> Target:
+    """One object phrase understood: its class (the first COCO class it names), whether it means
+    every instance, or every object ("everything")."""
+    words = " ".join(phrase.split())
+    if _EVERYTHING.match(words):
+        return EVERYTHING
+    named = classes_named(words)
+    label, plural = named[0] if named else (None, False)
+    if re.match(r"^(?:all|every|each|any)\b", words, re.I):
+        plural = True
+    return Target(words=words, label=label, plural=plural)
+
+
+def targets_of(text: str) -> tuple[Target, ...]:
+    """The targets of a segmentation request, one per object phrase (``split_targets``)."""
+    return tuple(target_of(phrase) for phrase in split_targets(text))
+
+
+def phrase_of(target: Target) -> str:
+    """How a backend that takes language names ``target``: the user's words, else its class ("cups",
+    "the cup"), "everything" for every object."""
+    if target.everything:
+        return "everything"
+    if target.words or not target.label:
+        return target.words
+    return spoken_plural(target.label) if target.plural else f"the {target.label}"
+
+
+def request_targets(request: VisionRequest) -> tuple[Target, ...]:
+    """The request's targets, or those read from its text when the caller gave none."""
+    return request.targets or targets_of(request.text)
+
+
+def request_for(frames: Sequence[Frame], task: Task, text: str) -> VisionRequest:
+    """The request for ``text`` about ``frames``: the words, and for a segmentation the targets
+    understood from them (the same understanding the agent uses)."""
+    targets = targets_of(text) if task == "segment" else ()
+    return VisionRequest(tuple(frames), task, text, targets)

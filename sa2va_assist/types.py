@@ -31,13 +31,43 @@ class Frame:
         return int(self.image.shape[1]), int(self.image.shape[0])
 
 
+# The kind of question a request asks, as the agent understood it (None: not a question).
+Question = Literal["where", "is_there", "how_many", "what_colour", "read", "describe", "open"]
+QUESTIONS: tuple[Question, ...] = ("where", "is_there", "how_many", "what_colour", "read", "describe", "open")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing a request is about, as understood from the user's words: which class it is (when it
+    is one of the classes a backend knows: ``vocabulary.classes_named``), whether every instance is
+    meant, or every noticeable object. ``words`` keep the user's own naming, with its attributes
+    ("the red cup on the left"), for backends that take language and for saying it back."""
+
+    words: str = ""  # how the user named it: "the red cup", "cups"; "" for everything
+    label: str | None = None  # class name when known ("cup", "person"); None: open vocabulary only
+    plural: bool = False  # every instance ("cups", "all the people"), not one
+    everything: bool = False  # every noticeable object in view (the hazard scan, "what is around me")
+
+    @property
+    def name(self) -> str:
+        """What to call it in an answer: the label, else the words, else "everything"."""
+        return self.label or self.words or "everything"
+
+
+EVERYTHING = Target(everything=True, plural=True)
+
+
 @dataclass(frozen=True)
 class VisionRequest:
-    """What to do with which frames. ``text`` is the user's words (expression or question)."""
+    """What to do with which frames. ``text`` is the user's words (expression or question);
+    ``targets`` and ``question`` what was understood from them, when the caller understood them (the
+    agent always does; a backend falls back to reading ``text`` when ``targets`` is empty)."""
 
     frames: tuple[Frame, ...]
     task: Task
     text: str = ""
+    targets: tuple[Target, ...] = ()
+    question: Question | None = None
 
     @property
     def is_video(self) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sa2va_assist.tasks import split_targets
-from sa2va_assist.types import GroundedObject, VisionRequest, VisionResult
+from sa2va_assist.tasks import phrase_of, request_targets
+from sa2va_assist.types import EVERYTHING, GroundedObject, VisionRequest, VisionResult
 
 # Pure colours a synthetic scene is painted with; the fake "model" finds them (within a tolerance).
 COLOURS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}
@@ -26,7 +26,8 @@ class ColourBackend:
     def run(self, request: VisionRequest) -> VisionResult:
         self.requests.append(request)
         objects = []
-        for phrase in split_targets(request.text) if request.task == "segment" else []:
+        targets = request_targets(request) if request.task == "segment" else ()
+        for phrase in [phrase_of(t) for t in targets]:
             colour = next((c for c in COLOURS if c in phrase), None)
             if colour is None:
                 continue
@@ -129,10 +130,17 @@ class PaintedBackend:
         objects: list[GroundedObject] = []
         alternatives: list[GroundedObject] = []
         if request.task in ("segment", "gcg"):
-            phrases = ["everything"] if request.task == "gcg" else split_targets(request.text)
-            for phrase in phrases:
-                labels = list(PAINT) if "everything" in phrase else [self._label(phrase)[0]]
-                many = "everything" in phrase or self._label(phrase)[1]
+            targets = (EVERYTHING,) if request.task == "gcg" else request_targets(request)
+            for target in targets:  # the class when the request says it, else read from its words
+                phrase = phrase_of(target)
+                labels: list[str | None]
+                if target.everything:
+                    labels, many = list(PAINT), True
+                elif target.label in PAINT:
+                    labels, many = [target.label], target.plural
+                else:
+                    label_, many = self._label(phrase)
+                    labels = [label_]
                 for label in [x for x in labels if x]:
                     blobs = _blobs(last, label)
                     chosen = blobs if many else blobs[:1]
@@ -160,21 +168,43 @@ class PaintedBackend:
         elif request.task == "read":
             answer = " ".join(f'"{t}"' for t in self.text) or "I don't see any legible text."
         else:  # ask: counts and presence
-            label, _ = self._label(request.text.lower())
-            n = len(_blobs(last, label)) if label else 0
-            if label is None:
+            asked, _ = self._label(request.text.lower())
+            n = len(_blobs(last, asked)) if asked else 0
+            if asked is None:
                 answer = "I can't tell."
             elif "how many" in request.text.lower():
-                answer = f"{n} {label if n == 1 else _SAY_PLURAL[label]}."
+                answer = f"{n} {asked if n == 1 else _SAY_PLURAL[asked]}."
             else:
                 answer = (
-                    f"Yes, {n} {label if n == 1 else _SAY_PLURAL[label]}."
+                    f"Yes, {n} {asked if n == 1 else _SAY_PLURAL[asked]}."
                     if n
-                    else f"No, I don't see a {label}."
+                    else f"No, I don't see a {asked}."
                 )
         return VisionResult(
             answer, request.task, self.name, objects, alternatives=alternatives, timings_ms={"model_ms": 1.0}
         )
+
+
+class LabelFreeBackend:
+    """A backend that, like Sa2VA, names what it found in words and gives no class labels or scores:
+    the painted world's objects, each called "a cup", "a car" (as a grounded caption would)."""
+
+    name = "label-free"
+
+    def __init__(self, inner: PaintedBackend) -> None:
+        self.inner = inner
+        self.requests = inner.requests
+
+    def run(self, request: VisionRequest) -> VisionResult:
+        result = self.inner.run(request)
+
+        def unlabelled(objects: list[GroundedObject]) -> list[GroundedObject]:
+            return [GroundedObject(f"a {o.label}", o.masks) for o in objects]
+
+        result.objects = unlabelled(result.objects)
+        result.alternatives = unlabelled(result.alternatives)
+        result.backend = self.name
+        return result
 
 
 class FrameList:

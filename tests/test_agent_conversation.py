@@ -15,7 +15,7 @@ from sa2va_assist.agent.options import AgentOptions, Deps
 from sa2va_assist.spatial import clock_hour, horizontal_angle
 from sa2va_assist.types import VisionRequest, VisionResult
 
-from .fakes import FrameList, PaintedBackend, RecordingSpeaker, painted
+from .fakes import FrameList, LabelFreeBackend, PaintedBackend, RecordingSpeaker, painted
 
 LEFT_CUP = ("cup", (100, 300, 160, 380))
 RIGHT_CUP = ("cup", (480, 300, 540, 380))
@@ -25,7 +25,7 @@ def hour_of(box: tuple[int, int, int, int], width: int = 640) -> int:
     return clock_hour(horizontal_angle((box[0] + box[2]) / 2, width, 70.0))
 
 
-def talk(*images: np.ndarray, backend: PaintedBackend | None = None, **options: object) -> tuple:
+def talk(*images: np.ndarray, backend: object = None, **options: object) -> tuple:
     source = FrameList(*images)
     speaker = RecordingSpeaker()
     backend = backend or PaintedBackend()
@@ -109,6 +109,21 @@ def test_hazards_come_first_and_are_not_repeated() -> None:
     described = conv.turn("what's around me")
     assert described.sentences[0].startswith("Caution: car")
     assert not any(s.lower().startswith(("1 car", "a car")) for s in described.sentences[1:])
+
+
+def test_a_backend_without_class_labels_still_says_hazards_first_with_distances() -> None:
+    # like Sa2VA: objects come back named in words ("a car"), with no label and no score
+    car = ("car", (200, 180, 440, 330))
+    backend = LabelFreeBackend(PaintedBackend())
+    conv, _, _, _ = talk(painted([car, RIGHT_CUP]), backend=backend)
+    turn = conv.turn("where is my cup")
+    assert turn.sentences[0].startswith("Caution: car at 12 o'clock, roughly")  # a distance: car-sized
+    assert turn.sentences[1].startswith(f"Cup, {hour_of(RIGHT_CUP[1])} o'clock, ")
+    assert "metre" in turn.sentences[1] or "within reach" in turn.sentences[1]
+    assert turn.objects[0]["label"] == "cup" and turn.objects[0]["distance_m"] is not None
+    scan, find = backend.requests[:2]
+    assert scan.targets[0].everything and scan.task == "segment"  # asked by flag, not by a magic word
+    assert find.targets[0].label == "cup"
 
 
 def test_someone_coming_closer_between_turns_is_a_hazard() -> None:

@@ -80,7 +80,7 @@ def test_image_segment_each_family(family: str) -> None:
     assert obj.phrase == "the red square" and obj.label is None
     assert obj.masks.shape == (1, H, W) and obj.masks.dtype == np.bool_
     assert np.array_equal(obj.masks[0], red(frame(0)))
-    assert result.answer == "Found the red square."
+    assert result.answer == ""  # "Sure, [SEG]." says nothing: the objects are the answer (compose)
     assert result.backend == "sa2va" and result.task == "segment"
     assert {"model_ms", "total_ms"} <= set(result.timings_ms)
     assert result.raw == "Sure, [SEG]."
@@ -139,7 +139,7 @@ def test_video_question_uses_the_question_form() -> None:
     assert call.text == (
         "<image>Which square is between the top and the bottom? Please respond with a segmentation mask."
     )
-    assert result.answer == "Found it."
+    assert result.answer == ""
 
 
 def test_several_objects_make_several_calls() -> None:
@@ -153,7 +153,7 @@ def test_several_objects_make_several_calls() -> None:
     assert [o.phrase for o in result.objects] == ["the keys", "the phone"]
     assert result.objects[0].found and not result.objects[1].found
     assert result.objects[1].masks.shape == (1, H, W)
-    assert result.answer == "Found the keys. There is no phone here."
+    assert result.answer == "There is no phone here."  # the model's own words, kept as they are
 
 
 def test_gcg_pairs_kth_phrase_with_kth_mask() -> None:
@@ -208,7 +208,7 @@ def test_many_seg_for_one_phrase_are_united() -> None:
     (obj,) = result.objects
     for j in range(2):
         assert np.array_equal(obj.masks[j], red(frame(j)) | green(frame(j)))
-    assert result.answer == "Found the squares."
+    assert result.answer == ""
 
 
 @pytest.mark.parametrize(
@@ -299,3 +299,32 @@ def test_bad_requests(req: VisionRequest, error: type[Exception]) -> None:
     with pytest.raises(error):
         b.run(req)
     assert model.calls == []
+
+
+def test_ask_words_what_sa2va_found_as_for_any_backend() -> None:
+    # "Sure, [SEG]." says nothing: the composer words the object from its mask, with the class the
+    # phrase names, exactly as the lite backend words its own objects (spatial.position_phrase)
+    from sa2va_assist.compose import answered
+    from sa2va_assist.spatial import locate, position_phrase
+    from sa2va_assist.tasks import request_for
+
+    b, _ = backend()
+    req = request_for((frame(0),), "segment", "Where is my cup?")
+    assert req.targets[0].label == "cup"
+    result = answered(req, b.run(req), 70.0)
+    (obj,) = result.objects
+    assert obj.label == "cup"  # from the phrase: a distance, hazard rules, as for a lite object
+    assert result.answer == position_phrase("cup", locate(red(frame(0)), "cup", 70.0))
+    assert result.answer.startswith("Cup, ") and ("metre" in result.answer or "within reach" in result.answer)
+    empty = replace(result, objects=[replace(obj, masks=np.zeros_like(obj.masks))], answer="")
+    assert answered(req, empty, 70.0).answer == "I don't see a cup."
+
+
+def test_a_scan_of_everything_is_a_grounded_caption_with_labelled_objects() -> None:
+    from sa2va_assist.types import EVERYTHING
+
+    b, model = backend()
+    model.queue("<p>A car</p> [SEG] near <p>a person</p> [SEG].<|im_end|>")
+    result = b.run(VisionRequest((frame(0),), "segment", "everything", (EVERYTHING,)))
+    assert model.calls[0].text.startswith("<image>Could you please give me a brief description")
+    assert [(o.phrase, o.label) for o in result.objects] == [("A car", "car"), ("a person", "person")]

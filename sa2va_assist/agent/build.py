@@ -23,11 +23,12 @@ WARM_UTTERANCES = ("where is the person", "read the sign")
 WARM_PARAPHRASE = "could you tell me what is around"  # no rule takes it: the classifier's own run
 
 
-def agent_options(config: Config, backend_name: str) -> AgentOptions:
-    """The agent's options from config; ``hazard_scan: auto`` is on for the lite backend only (on
-    sa2va a scan is a second full model call per turn)."""
+def agent_options(config: Config, backend: object) -> AgentOptions:
+    """The agent's options from config; ``hazard_scan: auto`` is on where the backend says a scan of
+    everything is quick next to a look (its ``quick_scan``: lite's reuses the look's detections; on
+    sa2va it is a second full model call per turn, so ``on`` is a choice the user makes)."""
     a = config.agent
-    scan = a.hazard_scan == "on" or (a.hazard_scan == "auto" and backend_name == "lite")
+    scan = a.hazard_scan == "on" or (a.hazard_scan == "auto" and bool(getattr(backend, "quick_scan", False)))
     return AgentOptions(
         fov_deg=config.spatial.horizontal_fov_deg,
         frames_per_look=a.frames_per_look,
@@ -66,7 +67,7 @@ def open_conversation(
     set_rate: Any = getattr(speaker, "set_rate", None)
     deps = Deps(backend, source, speaker, set_rate)
     saver = open_checkpointer(memory if memory is not None else config.agent.memory)
-    return Conversation(deps, agent_options(config, backend.name), classifier, saver, thread)
+    return Conversation(deps, agent_options(config, backend), classifier, saver, thread)
 
 
 class _Still:
@@ -94,7 +95,7 @@ def warm_agent(
     and nothing is remembered: no speaker, an in-memory checkpointer, each conversation dropped
     afterwards; the scene is only read. A look that fails is said in the throwaway conversation and
     goes no further; other errors propagate (the caller says them and carries on)."""
-    options = agent_options(config, backend.name)
+    options = agent_options(config, backend)
     for source, utterances in ((_Still(images), WARM_UTTERANCES), (scene, WARM_UTTERANCES[:1])):
         if source is not None:
             conversation = Conversation(Deps(backend, source), options, classifier, open_checkpointer(None))

@@ -16,23 +16,26 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
+from ..compose import Seen, compose, objects_answer, place, place_words, sentences_of, which_one
 from ..errors import AssistError
-from ..vision.lite.answers import a_or_an
-from ..vocabulary import spoken_plural
-from .compose import (
-    NOT_CAUGHT,
-    compose,
-    help_text,
-    objects_answer,
-    sentences_of,
-    which_one,
-)
+from ..tasks import targets_of
+from ..types import Target
+from ..vocabulary import a_or_an, spoken_plural
+from .compose import NOT_CAUGHT, help_text
 from .followups import choose, refers_back, resolve, substitute
 from .hazards import news, warnings_for
 from .intents import VISION_INTENTS, Classifier, understand
-from .look import MOVING_INTENTS, SCAN_TEXT, TASK_OF, informative, nearest_to, relocate_text, seen_all
+from .look import (
+    MOVING_INTENTS,
+    SCAN,
+    TASK_OF,
+    informative,
+    nearest_to,
+    relocate_targets,
+    relocate_text,
+)
 from .options import AgentOptions, Deps
-from .state import AgentState, Seen, place_words
+from .state import AgentState
 
 CONTROL = frozenset({"repeat", "slower", "faster", "stop", "help", "unclear"})
 NOTHING_SAID = "I haven't said anything yet."
@@ -144,31 +147,32 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             frames = deps.source.latest(options.frames_per_look if intent in MOVING_INTENTS else 1)
             if options.hazard_scan and task != "gcg":
                 t0 = time.perf_counter()
-                scan = deps.backend.run(deps.request(frames[-1:], "segment", SCAN_TEXT))
+                scan = deps.backend.run(deps.request(frames[-1:], "segment", "everything", SCAN))
                 vision_ms["scan_ms"] = (time.perf_counter() - t0) * 1000.0
-                scene = seen_all(scan.objects, options.fov_deg)
+                scene = place(scan.objects, options.fov_deg)
                 found = warnings_for(scene, previous)
                 emit(news(found, last))  # said before the slower answer
             t0 = time.perf_counter()
-            result = deps.backend.run(deps.request(frames, task, state["request_text"]))
+            relocate = state.get("relocate", [])
+            targets = _targets(task, state["request_text"], relocate)
+            result = deps.backend.run(deps.request(frames, task, state["request_text"], targets))
             vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
         except AssistError as err:
             said = [f"Sorry, I couldn't look: {err.message}."]
             emit(said)
             return {"sentences": said, "task": "", "timings_ms": _timed("look", state, start, vision_ms)}
-        relocate = state.get("relocate", [])
         name = (
             None if intent not in MOVING_INTENTS or refers_back(state.get("target", "")) else state["target"]
         )
-        seen = seen_all(result.objects, options.fov_deg, name or None)
+        seen = place(result.objects, options.fov_deg, name or None)
         if relocate and not seen:  # "dogs" found none: a weak lone one may still answer to "the dog"
             try:
                 t0 = time.perf_counter()
-                again = deps.backend.run(
-                    deps.request(frames, task, f"the {relocate[0]['label'] or 'object'}")
-                )
+                label = relocate[0]["label"]
+                one = Target(words=f"the {label or relocate[0]['name']}", label=label)
+                again = deps.backend.run(deps.request(frames, task, one.words, (one,)))
                 vision_ms["vision_ms"] += (time.perf_counter() - t0) * 1000.0
-                seen = seen_all(again.objects, options.fov_deg)
+                seen = place(again.objects, options.fov_deg)
             except AssistError:
                 pass
         if relocate:
@@ -179,7 +183,7 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             emit(news(found, last))
         return {
             "seen": seen,
-            "alternatives": [] if relocate else seen_all(result.alternatives, options.fov_deg),
+            "alternatives": [] if relocate else place(result.alternatives, options.fov_deg),
             "scene": scene,
             "answer_text": result.answer if informative(result) else "",
             "lines": [line.text for line in result.text_lines],
@@ -269,6 +273,14 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
     graph.add_conditional_edges("look", route_look, ["ask_back", "answer"])
     graph.add_edge("answer", END)
     return graph
+
+
+def _targets(task: str, text: str, relocate: list[Seen]) -> tuple[Target, ...]:
+    """What a segmentation looks for, understood once here: every object of the remembered ones'
+    classes when re-finding them, else the targets named in ``text``. Other tasks send words only."""
+    if task != "segment":
+        return ()
+    return relocate_targets(relocate) if relocate else targets_of(text)
 
 
 def _as(seen: Seen, name: str) -> Seen:

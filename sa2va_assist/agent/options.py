@@ -6,15 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..types import Frame, Task, VisionRequest, VisionResult
-
-
-class Backend(Protocol):
-    """``vision.base.VisionBackend``: the one call the agent makes."""
-
-    name: str
-
-    def run(self, request: VisionRequest) -> VisionResult: ...
+from ..types import Frame, Target, Task, VisionRequest
+from ..vision.base import VisionBackend as Backend
 
 
 class Frames(Protocol):
@@ -55,6 +48,9 @@ class Deps:
     set_rate: Callable[[int], None] | None = None  # applies "slower" / "faster" to the speaker
 
     @staticmethod
-    def request(frames: Sequence[Frame], task: str, text: str) -> VisionRequest:
+    def request(
+        frames: Sequence[Frame], task: str, text: str, targets: Sequence[Target] = ()
+    ) -> VisionRequest:
+        """A request for ``frames``: the words, and what was understood from them."""
         chosen: Task = task  # type: ignore[assignment]
-        return VisionRequest(tuple(frames), chosen, text)
+        return VisionRequest(tuple(frames), chosen, text, tuple(targets))

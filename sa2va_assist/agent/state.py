@@ -9,27 +9,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ..compose import Seen, place_words
 
-class Seen(TypedDict):
-    """One object as the agent speaks of and remembers it."""
-
-    name: str  # what to call it: the user's noun or the class ("red cup", "person")
-    label: str | None  # object class when known ("cup"), for distances and re-finding
-    words: str  # noun-first position: "Red cup, 2 o'clock, within reach."
-    hour: int | None  # clock direction 1..12, None when not placed
-    distance_m: float | None  # rough metres, None when the class size is unknown
-    x: float  # centroid, share of the frame width (0 = left edge)
-    y: float  # centroid, share of the frame height (0 = top)
-    bottom: float  # lowest edge of its box, share of the frame height
-    area: float  # mask area, share of the frame
-    motion: str | None  # "coming closer", "moving left", ... across the turn's frames
-    score: float | None  # the backend's confidence 0..1 when it gives one
-
-
-def place_words(seen: Seen) -> str:
-    """The place part of its words, without the name or the full stop: "2 o'clock, within reach"
-    ("" when the words hold no place)."""
-    return seen["words"].split(", ", 1)[1].rstrip(".") if ", " in seen["words"] else ""
+__all__ = ["AgentState", "Seen", "place_words"]
 
 
 class AgentState(TypedDict, total=False):

@@ -21,8 +21,9 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import AssistError, BackendError, ConfigError, InputError, ModelError
-from ..tasks import split_targets
+from ..tasks import phrase_of, split_targets
 from ..types import TASKS, GroundedObject, Task, VisionRequest, VisionResult
+from ..vocabulary import class_of
 from . import prompts
 from .sa2va_frames import fit_frames, keyframe_order, resize_nearest, restore_order, same_size, to_pil
 from .sa2va_output import ParsedPrediction, parse_prediction
@@ -46,6 +47,7 @@ class Sa2vaBackend:
     """
 
     name = "sa2va"
+    quick_scan = False  # a scan of everything is a grounded caption: a second full model call
 
     def __init__(
         self,
@@ -101,7 +103,7 @@ class Sa2vaBackend:
         answers: list[str] = []
         objects: list[GroundedObject] = []
         raw: list[str] = []
-        for phrase, text in calls:
+        for task, phrase, text in calls:
             t0 = time.perf_counter()
             output = self._predict(text, passed, request)
             model_ms += _ms(t0)
@@ -110,8 +112,8 @@ class Sa2vaBackend:
             for note in parsed.notes:
                 log.warning("Sa2VA output for %r: %s", text, note)
             masks = [self._to_request_frames(m, order, height, width) for m in parsed.masks]
-            found = self._collect(request.task, phrase, parsed, masks, objects, (n_frames, height, width))
-            answers.append(_answer(request.task, phrase, parsed, found))
+            self._collect(task, phrase, parsed, masks, objects, (n_frames, height, width))
+            answers.append(_answer(task, parsed))
         timings["model_ms"] = model_ms
         timings["total_ms"] = _ms(start)
         return VisionResult(
@@ -123,18 +125,31 @@ class Sa2vaBackend:
             raw="\n".join(raw),
         )
 
-    def _prompts(self, request: VisionRequest) -> list[tuple[str | None, str]]:
-        """(object phrase or None, prompt text) per ``predict_forward`` call."""
+    def _prompts(self, request: VisionRequest) -> list[tuple[Task, str | None, str]]:
+        """(task, object phrase or None, prompt text) per ``predict_forward`` call. A segmentation
+        target that is every object ("everything": the agent's hazard scan) becomes a grounded
+        caption, whose phrases each come with their own mask."""
+        video = request.is_video
         if request.task != "segment":
-            return [(None, prompts.render(request.task, request.text, request.is_video))]
+            return [(request.task, None, prompts.render(request.task, request.text, video))]
         text = request.text.strip()
-        if not text:
+        phrases: list[str | None]
+        if request.targets:
+            phrases = [None if t.everything else phrase_of(t) for t in request.targets]
+        elif text:
+            phrases = list([text] if _REASONING.match(text) else split_targets(text) or [text])
+        else:
+            phrases = []
+        phrases = [p for p in phrases if p is None or p.strip()]
+        if not phrases:
             raise InputError(
                 "nothing to segment: the request names no object", 'Say what to find, e.g. "the cup".'
             )
-        targets = [text] if _REASONING.match(text) else split_targets(text) or [text]
         return [
-            (prompts.clean_expression(t), prompts.render("segment", t, request.is_video)) for t in targets
+            ("gcg", None, prompts.render("gcg", "", video))
+            if p is None
+            else ("segment", prompts.clean_expression(p), prompts.render("segment", p, video))
+            for p in phrases
         ]
 
     def _predict(self, text: str, passed: Sequence[Image.Image], request: VisionRequest) -> Mapping[str, Any]:
@@ -198,25 +213,26 @@ class Sa2vaBackend:
         shape: tuple[int, int, int],
     ) -> bool:
         """Append this call's objects; True when it found anything. A segment call gives exactly one
-        object (its [SEG] masks united; empty when none), other tasks one object per mask."""
+        object (its [SEG] masks united; empty when none), other tasks one object per mask. Each is
+        labelled with the everyday class its phrase names, when it names one (``vocabulary.class_of``),
+        so it gets a distance and hazard rules apply as with any backend."""
         if task == "segment":
             union = np.zeros(shape, dtype=bool)
             for m in masks:
                 union |= m
-            objects.append(GroundedObject(phrase=phrase or "", masks=union))
+            objects.append(GroundedObject(phrase=phrase or "", masks=union, label=class_of(phrase or "")))
             return bool(union.any())
         for segment, m in zip(parsed.segments, masks, strict=True):
             name = segment.phrase or phrase or f"object {len(objects) + 1}"
-            objects.append(GroundedObject(phrase=name, masks=m))
+            objects.append(GroundedObject(phrase=name, masks=m, label=class_of(name)))
         return bool(masks)
 
 
-def _answer(task: Task, phrase: str | None, parsed: ParsedPrediction, found: bool) -> str:
-    """What to say for one call. A segmentation answer that only acknowledges ("Sure, [SEG].") is
-    replaced by a sentence about the object."""
-    if task == "segment" and (parsed.acknowledgement or not parsed.answer):
-        name = "it" if phrase is None or prompts.is_question(phrase) else phrase
-        return f"Found {name}." if found else f"Could not find {name}."
+def _answer(task: Task, parsed: ParsedPrediction) -> str:
+    """The model's own words for one call, or "" when a segmentation answer only acknowledges ("Sure,
+    [SEG]."): the objects are the answer, worded by ``compose`` as for any backend."""
+    if task == "segment" and parsed.acknowledgement:
+        return ""
     return parsed.answer
 
 

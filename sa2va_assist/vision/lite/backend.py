@@ -9,7 +9,6 @@ prominent person of each frame (tracking comes with the detector).
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -20,8 +19,9 @@ import numpy as np
 from ...config import Config
 from ...errors import ConfigError, InputError
 from ...spatial import COCO_CLASSES, Position, locate, motion, position_phrase
-from ...tasks import split_targets
+from ...tasks import phrase_of, targets_of
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
+from ...types import Target as Wanted
 from ...vocabulary import spoken_plural
 from . import answers, asking
 from .asking import Reply
@@ -37,11 +37,6 @@ from .video_grounding import build_tracker, ground_video
 
 if TYPE_CHECKING:
     from .loader import LazyReader
-
-# A segmentation request for every object in view rather than a named one.
-EVERYTHING = re.compile(
-    r"^(?:the |all (?:the )?)?(?:everything|all objects|every object|all things|objects)\.?$", re.I
-)
 EVERYTHING_MAX = 12  # objects masked for "everything", most confident first (about 10 ms each)
 
 
@@ -52,6 +47,7 @@ class LiteBackend:
     """
 
     name = "lite"
+    quick_scan = True  # "everything" reuses the frame's detections: a scan costs ~1 ms next to a look
 
     def __init__(
         self,
@@ -77,7 +73,7 @@ class LiteBackend:
         segment), ``ConfigError`` (unknown task) and ``BackendError`` (a model failed)."""
         start = time.perf_counter()
         handlers: dict[str, Callable[[Scene, str], Reply]] = {
-            "segment": self._segment,
+            "segment": lambda scene, text: self._segment(scene, text, request.targets),
             "read": self._read,
             "caption": self._caption,
             "gcg": self._gcg,
@@ -100,9 +96,10 @@ class LiteBackend:
 
     # --- tasks -------------------------------------------------------------------------------------
 
-    def _segment(self, scene: Scene, text: str) -> Reply:
-        phrases = split_targets(text)
-        if not phrases:
+    def _segment(self, scene: Scene, text: str, targets: Sequence[Wanted] = ()) -> Reply:
+        """Every target (the request's, else those read from ``text``) found and placed."""
+        wanted = tuple(targets) or targets_of(text)
+        if not wanted:
             raise InputError(
                 "nothing to segment: the request names no object", 'Say what to find, e.g. "the person".'
             )
@@ -110,7 +107,11 @@ class LiteBackend:
         objects: list[GroundedObject] = []
         lines: list[TextLine] = []
         text_said = False
-        for phrase in phrases:
+        for want in wanted:
+            if want.everything and self.objects is not None:
+                objects += self._everything(scene, said)
+                continue
+            phrase = phrase_of(want)
             target = parse_target(phrase)
             if self.objects is not None and target.kind != "text":
                 found = self._grounded_objects(scene, phrase, said)
@@ -187,8 +188,6 @@ class LiteBackend:
     def _grounded_objects(self, scene: Scene, phrase: str, said: list[str]) -> list[GroundedObject]:
         """Everyday objects named by ``phrase``, found and (on video) followed; their words go to ``said``."""
         assert self.objects is not None and self.tracker is not None
-        if EVERYTHING.match(phrase.strip()):
-            return self._everything(scene, said)
         ref = parse_reference(phrase)
         if not ref.classes and ref.unknown:
             said.append(describe_unknown(ref.unknown, COCO_CLASSES))

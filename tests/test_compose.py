@@ -1,21 +1,22 @@
-"""Answers in the words blind users expect (agent/compose.py) and the hazards said before them
+"""Answers in the words blind users expect (compose.py, the one composer) and the hazards said before them
 (agent/hazards.py): noun first, clock direction, doubt said out loud, hazards first, brief."""
 
 from __future__ import annotations
 
 import pytest
 
-from sa2va_assist.agent.compose import (
+from sa2va_assist.agent.hazards import APPROACH_NEAR_M, PATH_NEAR_M, VEHICLE_NEAR_M, hazards
+from sa2va_assist.compose import (
     DEFAULT_SENTENCES,
     UNSURE_BELOW,
+    Seen,
     compose,
     object_sentence,
     objects_answer,
+    place_words,
     sentences_of,
     which_one,
 )
-from sa2va_assist.agent.hazards import APPROACH_NEAR_M, PATH_NEAR_M, VEHICLE_NEAR_M, hazards
-from sa2va_assist.agent.state import Seen, place_words
 
 
 def seen(
