@@ -15,14 +15,17 @@ import re
 from collections.abc import Sequence
 from typing import TypedDict
 
+import numpy as np
+
 from .spatial import locate, motion, position_phrase
-from .tasks import request_targets
-from .types import GroundedObject, Target, VisionRequest, VisionResult
+from .tasks import phrase_of, request_targets
+from .types import GroundedObject, Target, TextLine, VisionRequest, VisionResult
 from .vocabulary import a_or_an, capitalised, class_of, number_word, spoken_plural
 
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
 MAX_PLACED = 3  # objects of a plural answer given a position before the rest are only counted
+TEXT_UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -141,44 +144,114 @@ def compose(
     return [*hazards, *body[: default + detail]]
 
 
+def quote_lines(lines: Sequence[TextLine], limit: int | None = None) -> str:
+    """Lines verbatim in double quotes, joined by spaces; lines read with less than
+    ``TEXT_UNSURE_BELOW`` confidence marked "(unsure)"; beyond ``limit`` lines, "and N more lines"."""
+    shown = list(lines if limit is None else lines[:limit])
+    parts = [
+        f'"{line.text}"' + (" (unsure)" if line.confidence < TEXT_UNSURE_BELOW else "") for line in shown
+    ]
+    rest = len(lines) - len(shown)
+    if rest > 0:
+        parts.append(f"and {number_word(rest)} more {'line' if rest == 1 else 'lines'}")
+    return " ".join(parts)
+
+
+def _same(phrase: str, words: str) -> bool:
+    return " ".join(phrase.casefold().split()) == " ".join(words.casefold().split())
+
+
+def _groups(
+    targets: Sequence[Target], objects: Sequence[GroundedObject]
+) -> list[tuple[Target, list[GroundedObject]]]:
+    """Which target each object answers: the one whose words it carries as its phrase; the others in
+    order, one each, to the targets nothing matched when the counts agree, else to the first."""
+    if not targets:
+        return [(Target(), list(objects))]
+    groups: list[list[GroundedObject]] = [[] for _ in targets]
+    rest: list[GroundedObject] = []
+    reading = next((i for i, t in enumerate(targets) if t.label == "text"), None)
+    for obj in objects:
+        i = next((i for i, t in enumerate(targets) if _same(obj.phrase, phrase_of(t))), None)
+        if i is None and obj.label == "text" and reading is not None:
+            i = reading  # lines of text are one reading, whichever words asked for it
+        (groups[i] if i is not None else rest).append(obj)
+    empty = [i for i, g in enumerate(groups) if not g]
+    if rest and len(rest) == len(empty):
+        for i, obj in zip(empty, rest, strict=True):
+            groups[i].append(obj)
+    elif rest:
+        groups[empty[0] if empty else 0] += rest
+    return list(zip(targets, groups, strict=True))
+
+
 def found_answer(
     targets: Sequence[Target], result: VisionResult, fov_deg: float, unsure_below: float = UNSURE_BELOW
 ) -> list[str]:
-    """Where the objects a segmentation found are, one answer per target named ("Bear, 12 o'clock,
-    roughly 3 metres away."; "Two cups: ..."), or that it is not in view ("I don't see a cup."), from
-    the result's objects alone: the same words whichever backend found them. Objects pair with
-    targets in order when there is one per target; otherwise they are all the first target's."""
-    objects = [o for o in result.objects if o.label != "text"]
-    groups: list[tuple[Target, list[GroundedObject]]]
-    if targets and len(objects) == len(targets):
-        groups = [(t, [o]) for t, o in zip(targets, objects, strict=True)]
-    else:
-        groups = [(targets[0] if targets else Target(), objects)]
+    """Where the objects a segmentation found are, per target named ("Bear, 12 o'clock, roughly 3
+    metres away."; "Two cups: ..."; text quoted where it is), or that it is not in view ("I don't see
+    a cup."; "I see a cup, but not the red cup."), and the question back when a singular reference
+    fitted several ("Two cups: one at 11 o'clock, one at 1 o'clock. Which one?"): from the result's
+    facts alone, the same words whichever backend found them. Targets the backend said it has no
+    model for (``result.unrecognised``) are left to its own words."""
     said: list[str] = []
-    for target, found in groups:
-        seen = place(found, fov_deg)
-        name = target.label or (seen[0]["name"] if seen else "") or target.words or "that"
-        if target.label == "tv":
-            name = "TV"
-        if not seen:
-            said.append(
-                f"I don't see {a_or_an(name) if not target.plural else 'any ' + spoken_plural(name)}."
-            )
+    read = False
+    for target, found in _groups(targets, result.objects):
+        if any(_same(u, phrase_of(target)) for u in result.unrecognised):
             continue
-        plural = target.plural or len(seen) > 1
-        said += objects_answer(
-            spoken_plural(target.label) if target.label else name, seen, plural, unsure_below
-        )
+        if target.label == "text":  # "the sign and the words": one reading
+            if read:
+                continue
+            read = True
+        text = [o for o in found if o.label == "text"]
+        seen = place([o for o in found if o.label != "text"], fov_deg)
+        if text:
+            said.append(_text_sentence(text, result.text_lines, fov_deg))
+        name = target.label or (seen[0]["name"] if seen else "") or _noun(target.words) or "that"
+        name = "TV" if name == "tv" else name
+        if seen:
+            several = spoken_plural(target.label) if target.label else name
+            said += objects_answer(several, seen, target.plural or len(seen) > 1, unsure_below)
+            alike = place(result.alternatives, fov_deg)
+            if len(alike) > 1 and not target.plural:
+                said.append(which_one(spoken_plural(target.label or name), alike))
+        elif not text:
+            said.append(_not_found(name, target, result.unmatched))
     return said
+
+
+def _noun(words: str) -> str:
+    """The words without their article: "the keys" -> "keys"."""
+    return re.sub(r"^(?:the|a|an|my|your|our|some|any)\s+", "", words.strip(), flags=re.I)
+
+
+def _not_found(name: str, target: Target, unmatched: Sequence[str]) -> str:
+    if unmatched and not target.plural:  # one like it is there, but not with that colour, side, ...
+        return f"I see {a_or_an(name)}, but not {unmatched[0]}."
+    if name == "text":
+        return "I don't see any legible text."
+    return f"I don't see any {spoken_plural(name)}." if target.plural else f"I don't see {a_or_an(name)}."
+
+
+def _text_sentence(objects: Sequence[GroundedObject], lines: Sequence[TextLine], fov_deg: float) -> str:
+    """'Text, 12 o'clock, at eye level: "EXIT".' where the text regions are, and what they say."""
+    union = np.logical_or.reduce([o.masks for o in objects])
+    last = max(i for i in range(union.shape[0]) if union[i].any())
+    where = position_phrase("Text", locate(union[last], None, fov_deg))[:-1]
+    quoted = quote_lines(lines) or quote_lines([TextLine(o.phrase, (0, 0, 0, 0), 1.0) for o in objects])
+    return f"{where}: {quoted}."
 
 
 def answered(
     request: VisionRequest, result: VisionResult, fov_deg: float, unsure_below: float = UNSURE_BELOW
 ) -> VisionResult:
-    """``result`` with its ``answer`` worded here when the backend gave facts only: a segmentation
-    whose model said nothing beyond "Sure, [SEG]." is answered from its objects (``found_answer``),
-    so ``ask`` says "Bear, 12 o'clock, roughly 3 metres away." whichever backend found the bear."""
-    if result.answer or result.task != "segment":
-        return result
+    """``result`` with its ``answer`` worded here: a segmentation (or a "where is" question the
+    backend answered with objects only) is answered from its objects and facts (``found_answer``),
+    then whatever the backend said in its own words, so ``ask`` says "Bear, 12 o'clock, roughly 3
+    metres away." whichever backend found the bear."""
+    facts = result.objects or result.unmatched
+    if result.task != "segment" and (result.answer or not facts):
+        return result  # the backend answered in its own words (a caption, a count, a model's reply)
     words = found_answer(request_targets(request), result, fov_deg, unsure_below)
-    return dataclasses.replace(result, answer=" ".join(words))
+    own = [result.answer] if result.answer else []  # what the backend adds ("I can't recognise ...")
+    return dataclasses.replace(result, answer=" ".join(words + own))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from .types import EVERYTHING, Frame, Target, Task, VisionRequest
-from .vocabulary import classes_named, spoken_plural
+from .vocabulary import TEXT_WORDS, classes_named, spoken_plural
 
 _READ = re.compile(
     r"\b(read|what does (it|this|that|the \w+) say|what('s| is) written|text|sign|label|letters?|menu)\b"
@@ -89,13 +89,15 @@ _EVERYTHING = re.compile(
 
 
 def target_of(phrase: str) -> Target:
-    """One object phrase understood: its class (the first COCO class it names), whether it means
-    every instance, or every object ("everything")."""
+    """One object phrase understood: its class (the first COCO class it names; "text" for the sign,
+    the words, ...), whether it means every instance, or every object ("everything")."""
     words = " ".join(phrase.split())
     if _EVERYTHING.match(words):
         return EVERYTHING
     named = classes_named(words)
     label, plural = named[0] if named else (None, False)
+    if label is None and TEXT_WORDS & set(re.findall(r"[a-z]+", words.lower())):
+        return Target(words=words, label="text", plural=True)  # every line: reading order does the rest
     if re.match(r"^(?:all|every|each|any)\b", words, re.I):
         plural = True
     return Target(words=words, label=label, plural=plural)

@@ -106,7 +106,9 @@ class TextLine:
 
 @dataclass
 class VisionResult:
-    """A backend's answer: text plus every grounded object, and where the time went."""
+    """A backend's answer: every grounded object, text lines, facts, the backend's own words when it
+    has some (``answer``; "" when the objects are the answer: ``compose.answered`` words them), and
+    where the time went."""
 
     answer: str
     task: Task
@@ -119,3 +121,8 @@ class VisionResult:
     # the frame the choice was made on. Empty when the reference was clear (or the backend cannot tell).
     alternatives: list[GroundedObject] = field(default_factory=list)
     raw: str = ""  # the model's unparsed output, when there is one (debugging)
+    # Facts for the composer about targets it found nothing for: qualifiers nothing in view met ("the
+    # red cup" where the only cup is blue), and names the backend has no model for (it says so in
+    # ``answer``, in its own words, so the composer does not also say "I don't see ...").
+    unmatched: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)

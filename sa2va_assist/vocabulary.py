@@ -52,6 +52,12 @@ MENTION_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Words that ask for text rather than an object: "read the sign", "where are the words".
+TEXT_WORDS = frozenset({
+    "text", "texts", "sign", "signs", "words", "word", "writing", "written", "letters", "lettering",
+    "label", "labels", "caption", "captions", "title", "heading", "notice", "poster", "inscription",
+})  # fmt: skip
+
 # Moving things that matter to someone walking: said first (ACCESSIBILITY.md: hazards first), by the
 # agent's warnings and in scene descriptions alike.
 HAZARD_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle", "train")

@@ -35,9 +35,8 @@ class ColourBackend:
             # a tolerance, so video compression does not break the colour
             masks = np.stack([np.all(np.abs(f.image - target) < 70, axis=-1) for f in request.frames])
             objects.append(GroundedObject(phrase, masks, label=None, score=1.0))
-        found = [o.phrase for o in objects if o.found]
-        answer = f"Found {', '.join(found)}." if found else "Nothing found."
-        return VisionResult(answer, request.task, self.name, objects, timings_ms={"model_ms": 1.0})
+        # facts only: the objects are the answer (compose words them, as for every backend)
+        return VisionResult("", request.task, self.name, objects, timings_ms={"model_ms": 1.0})
 
 
 class ScriptedBackend:

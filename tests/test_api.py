@@ -91,7 +91,7 @@ def test_ask_a_path_sends_the_clis_request_and_answer(
     fake: Assistant, fake_backend: ColourBackend, scene_png: Path
 ) -> None:
     result = fake.ask(scene_png, "where is the red square?")
-    assert result.answer == "Found the red square." and result.task == "segment"
+    assert result.answer == "Red square, 1 o'clock, at eye level." and result.task == "segment"
     ours = fake_backend.requests[0]
     assert main(["ask", str(scene_png), "where is the red square?", "--backend", "fake"]) == 0
     theirs = fake_backend.requests[1]
@@ -122,7 +122,8 @@ def test_ask_document_is_the_clis_json_and_out(
 
 def test_one_array_a_list_and_a_stack(fake: Assistant, fake_backend: ColourBackend) -> None:
     one = fake.ask(paint_scene(), "the red square")
-    assert one.answer == "Found the red square." and one.objects[0].masks.shape == (1, 480, 640)
+    assert one.answer == "Red square, 1 o'clock, at eye level."
+    assert one.objects[0].masks.shape == (1, 480, 640)
     assert int(one.objects[0].masks.sum()) == 60 * 60
     clip = [paint_scene(320, 240, red_x=10 * i) for i in range(10)]
     moving = fake.ask(clip, "the red square")

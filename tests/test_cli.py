@@ -15,9 +15,11 @@ from tests.fakes import ColourBackend
 
 def test_ask_prints_the_answer(scene_png: Path, fake_backend: ColourBackend, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["ask", str(scene_png), "where is the red square?", "--backend", "fake"]) == 0
-    assert capsys.readouterr().out.strip() == "Found the red square."
+    # the fake returns objects only: the answer is the composer's, as for every backend
+    assert capsys.readouterr().out.strip() == "Red square, 1 o'clock, at eye level."
     request = fake_backend.requests[0]
     assert request.task == "segment" and request.text == "where is the red square?"
+    assert request.targets[0].words == "the red square"  # the same understanding the agent uses
 
 
 def test_ask_json_and_out_write_the_documented_files(

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sa2va_assist.compose import answered
 from sa2va_assist.config import Config, LiteConfig
 from sa2va_assist.errors import BackendError, InputError
 from sa2va_assist.types import Frame, VisionRequest
@@ -73,18 +74,21 @@ def backend(people: Finder | None = None, lines: list | None = None) -> tuple[Li
 
 
 def ask(b: LiteBackend, image: np.ndarray, task: str, text: str = "", frames: int = 1):
-    return b.run(VisionRequest(tuple(Frame(image, i, f"{i:05d}") for i in range(frames)), task, text))  # type: ignore[arg-type]
+    """The backend's result, worded as ``ask`` words it (compose.answered)."""
+    request = VisionRequest(tuple(Frame(image, i, f"{i:05d}") for i in range(frames)), task, text)  # type: ignore[arg-type]
+    return answered(request, b.run(request), b.config.spatial.horizontal_fov_deg)
 
 
 TWO = scene((20, 60, 60, 220), (240, 100, 270, 200))  # a big person on the left, a smaller one right
 
 
-def test_singular_picks_most_prominent_and_mentions_the_others() -> None:
+def test_singular_picks_most_prominent_and_asks_which_one_of_the_others() -> None:
     b, _ = backend()
     result = ask(b, TWO, "segment", "where is the person")
     assert len(result.objects) == 1 and result.objects[0].label == "person"
     assert result.objects[0].masks[0, 100, 30] and result.answer.startswith("Person, 11 o'clock")
-    assert "Two people in view; this is the nearest." in result.answer
+    assert result.answer.endswith("Two people: one at 11 o'clock, one at 1 o'clock. Which one?")
+    assert [a.masks[0, 100, 30] for a in result.alternatives] == [True, False]  # the picked one first
 
 
 @pytest.mark.parametrize(
@@ -93,12 +97,13 @@ def test_singular_picks_most_prominent_and_mentions_the_others() -> None:
 def test_side_picks_that_person(phrase: str, column: int) -> None:
     result = ask(backend()[0], TWO, "segment", phrase)
     assert len(result.objects) == 1 and result.objects[0].masks[0, 150, column]
-    assert "in view" not in result.answer
+    assert "Which one" not in result.answer and result.alternatives == []
 
 
 def test_plural_returns_everyone() -> None:
     result = ask(backend()[0], TWO, "segment", "the people")
-    assert len(result.objects) == 2 and result.answer.startswith("Two people. Person, 11 o'clock")
+    assert len(result.objects) == 2
+    assert result.answer.startswith("Two people: 11 o'clock, roughly 2 metres away; 1 o'clock, roughly")
 
 
 def test_video_masks_per_frame_and_ocr_on_three_frames_only() -> None:
@@ -209,6 +214,6 @@ def test_video_says_how_the_person_moved() -> None:
     request = VisionRequest(
         tuple(Frame(f, i, f"{i:05d}") for i, f in enumerate(frames)), "segment", "the person"
     )
-    result = backend()[0].run(request)
+    result = answered(request, backend()[0].run(request), 70.0)
     assert result.answer.startswith("Person, 1 o'clock") and result.answer.endswith(", moving right.")
     assert result.objects[0].masks.any(axis=(1, 2)).tolist() == [True, True, True]

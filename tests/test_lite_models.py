@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sa2va_assist.compose import answered
 from sa2va_assist.config import Config
 from sa2va_assist.types import Frame, VisionRequest, VisionResult
 from sa2va_assist.vision import load_backend
@@ -47,7 +48,7 @@ def rendered(*lines: tuple[str, int, int], size: tuple[int, int] = (640, 480)) -
 
 def run(backend: LiteBackend, image: np.ndarray, task: str, text: str = "", frames: int = 1) -> VisionResult:
     request = VisionRequest(tuple(Frame(image, i, f"{i:05d}") for i in range(frames)), task, text)  # type: ignore[arg-type]
-    return backend.run(request)
+    return answered(request, backend.run(request), backend.config.spatial.horizontal_fov_deg)  # as ask does
 
 
 ASTRONAUT = REPO / "examples" / "astronaut.jpg"

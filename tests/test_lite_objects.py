@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 
+from sa2va_assist.compose import answered
 from sa2va_assist.config import Config
 from sa2va_assist.types import Frame, VisionRequest
 from sa2va_assist.vision.lite import asking, captions
@@ -219,7 +220,8 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     from sa2va_assist.io.sources import read_image
 
     image = read_image(REPO / "examples" / "coffee.jpg")
-    result = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "segment", "where is my cup"))
+    request = VisionRequest((Frame(image, 0, "coffee"),), "segment", "where is my cup")
+    result = answered(request, lite.run(request), 70.0)
     assert result.answer.startswith("Cup, 12 o'clock") and result.objects[0].label == "cup"
     assert result.objects[0].masks[0].mean() > 0.1  # the cup fills much of the close-up
     caption = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "caption", ""))

@@ -16,7 +16,7 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from ..compose import Seen, compose, objects_answer, place, place_words, sentences_of, which_one
+from ..compose import Seen, answered, compose, objects_answer, place, place_words, sentences_of, which_one
 from ..errors import AssistError
 from ..tasks import targets_of
 from ..types import Target
@@ -155,7 +155,8 @@ def build_graph(deps: Deps, options: AgentOptions, classifier: Classifier | None
             t0 = time.perf_counter()
             relocate = state.get("relocate", [])
             targets = _targets(task, state["request_text"], relocate)
-            result = deps.backend.run(deps.request(frames, task, state["request_text"], targets))
+            request = deps.request(frames, task, state["request_text"], targets)
+            result = answered(request, deps.backend.run(request), options.fov_deg, options.unsure_below)
             vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
         except AssistError as err:
             said = [f"Sorry, I couldn't look: {err.message}."]

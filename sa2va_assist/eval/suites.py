@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import AssistError, ConfigError, InputError
 from ..io.sources import load_frames, read_image
-from ..types import Frame, VisionRequest, VisionResult
+from ..tasks import request_for
+from ..types import Frame, VisionResult
 from ..vision.base import VisionBackend
 from . import metrics as m
 from .datasets import Item, annotation_files, manifest_items, refvos_items
@@ -79,7 +80,7 @@ def _timed_run(
     if backend is None:
         raise ConfigError("this suite needs a vision backend")
     start = time.perf_counter()
-    result = backend.run(VisionRequest(tuple(frames), task, text))  # type: ignore[arg-type]
+    result = backend.run(request_for(frames, task, text))  # type: ignore[arg-type]  # as ask sends it
     return result, time.perf_counter() - start
 
 

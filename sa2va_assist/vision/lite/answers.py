@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ...compose import TEXT_UNSURE_BELOW, quote_lines
 from ...spatial import Position
 from ...types import TextLine
 from ...vocabulary import a_or_an, capitalised, count_people, number_word
 
-__all__ = ["a_or_an", "capitalised", "count_people", "number_word"]  # words shared from vocabulary
+# words shared from vocabulary and the composer
+__all__ = ["a_or_an", "capitalised", "count_people", "number_word", "quote_lines"]
 
 CAPABILITIES = "I can find people and read text."
-UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
+UNSURE_BELOW = TEXT_UNSURE_BELOW  # OCR confidence (0..1) under which a line is read as unsure
 CAPTION_MAX_LINES = 3  # a caption quotes this many lines of text, then says how many more there are
 
 
@@ -35,17 +37,6 @@ def people_summary(positions: Sequence[Position]) -> str:
     if not seen:
         return ""
     return f"{capitalised(count_people(len(seen)))}: {'; '.join(where(p) for p in seen)}."
-
-
-def quote_lines(lines: Sequence[TextLine], limit: int | None = None) -> str:
-    """Lines verbatim in double quotes, joined by spaces; low-confidence lines marked "(unsure)";
-    beyond ``limit`` lines, "and N more lines"."""
-    shown = list(lines if limit is None else lines[:limit])
-    parts = [f'"{line.text}"' + (" (unsure)" if line.confidence < UNSURE_BELOW else "") for line in shown]
-    rest = len(lines) - len(shown)
-    if rest > 0:
-        parts.append(f"and {number_word(rest)} more {'line' if rest == 1 else 'lines'}")
-    return " ".join(parts)
 
 
 def read_answer(lines: Sequence[TextLine], illegible: int = 0) -> str:

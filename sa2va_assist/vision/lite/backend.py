@@ -18,20 +18,19 @@ import numpy as np
 
 from ...config import Config
 from ...errors import ConfigError, InputError
-from ...spatial import COCO_CLASSES, Position, locate, motion, position_phrase
+from ...spatial import COCO_CLASSES, Position, locate
 from ...tasks import phrase_of, targets_of
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
 from ...types import Target as Wanted
-from ...vocabulary import spoken_plural
 from . import answers, asking
 from .asking import Reply
 from .captions import describe
 from .finder import Finder, Found, box_mask, by_prominence, pick
-from .objects import DETECT_THRESHOLD, Grounding, ObjectFinder, ground_image
+from .objects import ObjectFinder, ground_image
 from .ocr import TextReader
 from .phrases import Target, parse_target, question_intent
 from .questions import object_question
-from .referring import Reference, describe_unknown, parse_reference
+from .referring import describe_unknown, parse_reference
 from .scene import Scene
 from .video_grounding import build_tracker, ground_video
 
@@ -92,12 +91,16 @@ class LiteBackend:
         if self.objects is not None:
             timings.update(self.objects.take_timings())
         timings["total_ms"] = (time.perf_counter() - start) * 1000.0
-        return VisionResult(answer, request.task, self.name, objects, lines, timings, scene.alternatives)
+        return VisionResult(
+            answer, request.task, self.name, objects, lines, timings, scene.alternatives,
+            unmatched=scene.unmatched, unrecognised=scene.unrecognised,
+        )  # fmt: skip
 
     # --- tasks -------------------------------------------------------------------------------------
 
     def _segment(self, scene: Scene, text: str, targets: Sequence[Wanted] = ()) -> Reply:
-        """Every target (the request's, else those read from ``text``) found and placed."""
+        """Every target (the request's, else those read from ``text``) found: objects and facts, worded
+        by ``compose``; the only words here say what lite has no model for."""
         wanted = tuple(targets) or targets_of(text)
         if not wanted:
             raise InputError(
@@ -109,7 +112,7 @@ class LiteBackend:
         text_said = False
         for want in wanted:
             if want.everything and self.objects is not None:
-                objects += self._everything(scene, said)
+                objects += self._everything(scene)
                 continue
             phrase = phrase_of(want)
             target = parse_target(phrase)
@@ -117,15 +120,16 @@ class LiteBackend:
                 found = self._grounded_objects(scene, phrase, said)
             elif target.kind == "person":
                 found = self._person_objects(scene, target, phrase)
-                said.append(self._people_answer(scene, target, found))
+                if found and not target.plural and target.side is None:
+                    self._other_people(scene, phrase)
             elif target.kind == "text":  # "the sign and the words" is still one reading
                 found = [] if text_said else self._text_objects(scene)
                 if not text_said:
                     lines, text_said = scene.text_lines(), True
-                    said.append(self._text_answer(scene, found, lines))
             else:
                 found = []
                 said.append(answers.unknown_class(target.name))
+                scene.unrecognised.append(phrase)
             objects += found
         return " ".join(said), objects, lines
 
@@ -186,18 +190,22 @@ class LiteBackend:
     # --- objects and their words ---------------------------------------------------------------------
 
     def _grounded_objects(self, scene: Scene, phrase: str, said: list[str]) -> list[GroundedObject]:
-        """Everyday objects named by ``phrase``, found and (on video) followed; their words go to ``said``."""
+        """Everyday objects named by ``phrase``, found and (on video) followed. Facts only: the
+        composer words them; a name the detector has no class for is said here ("I can't recognise
+        'keys' ..."), in ``said``, and noted in ``scene.unrecognised``."""
         assert self.objects is not None and self.tracker is not None
         ref = parse_reference(phrase)
         if not ref.classes and ref.unknown:
             said.append(describe_unknown(ref.unknown, COCO_CLASSES))
+            scene.unrecognised.append(phrase)
             return []
         if len(scene.frames) > 1:
             grounding = ground_video(self.objects, self.tracker, scene.frames, ref, phrase)
         else:
             grounding = ground_image(self.objects, scene.frames[0], ref, phrase)
-        said.append(self._grounding_words(scene, ref, grounding))
         res = grounding.resolution
+        if not grounding.objects and res is not None and res.unmatched and not res.missing:
+            scene.unmatched.append(res.unmatched[0])
         if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:
             for i in res.alike:  # box masks on the frame the choice was made on: enough to say where
                 masks = scene.empty_masks()
@@ -207,12 +215,10 @@ class LiteBackend:
                 )
         return grounding.objects
 
-    def _everything(self, scene: Scene, said: list[str]) -> list[GroundedObject]:
+    def _everything(self, scene: Scene) -> list[GroundedObject]:
         """Every noticeable object of the newest frame, masked there: "segment everything" (the
         agent's hazard scan), the most prominent ``EVERYTHING_MAX`` of them."""
-        found = scene.newest_objects()[:EVERYTHING_MAX]
-        said.append(describe(found, self.config.spatial.horizontal_fov_deg))
-        return self._newest_grounded(scene, found)
+        return self._newest_grounded(scene, scene.newest_objects()[:EVERYTHING_MAX])
 
     @staticmethod
     def _newest_grounded(scene: Scene, found: Sequence[Found]) -> list[GroundedObject]:
@@ -223,29 +229,6 @@ class LiteBackend:
             masks[-1] = f.mask
             objects.append(GroundedObject(f.label, masks, f.label, f.score))
         return objects
-
-    def _grounding_words(self, scene: Scene, ref: Reference, grounding: Grounding) -> str:
-        name = ref.head or (ref.classes[0] if ref.classes else "that")
-        res = grounding.resolution
-        if not grounding.objects:
-            if res is not None and res.unmatched and not res.missing:
-                return f"I see {answers.a_or_an(name)}, but not {res.unmatched[0]}."
-            return answers.not_found(name, ref.plural)
-        said = [
-            ("Possibly: " if obj.score is not None and obj.score < DETECT_THRESHOLD else "")
-            + self._object_words(obj, with_motion=True)
-            for obj in grounding.objects
-        ]
-        if ref.plural and len(grounding.objects) > 1:
-            said.insert(0, f"{answers.capitalised(answers.number_word(len(grounding.objects)))} {ref.head}.")
-        if res is not None and res.ambiguous and len(res.alike) > 1 and not ref.plural:
-            hours = [
-                f"one at {self._locate(box_mask(scene.shape, grounding.boxes[i]), None).clock_hour} o'clock"
-                for i in res.alike
-            ]
-            count = answers.number_word(len(res.alike))
-            said.append(f"{answers.capitalised(count)} {spoken_plural(name)}: {', '.join(hours)}. Which one?")
-        return " ".join(said)
 
     def _person_objects(self, scene: Scene, target: Target, phrase: str) -> list[GroundedObject]:
         """Singular: the picked person of each frame, one object. Plural: object k = the k-th most
@@ -258,6 +241,18 @@ class LiteBackend:
             tracks = [[pick(found, target.side) for found in per_frame]]
         return [_grounded(phrase, "person", track, scene) for track in tracks if any(track)]
 
+    @staticmethod
+    def _other_people(scene: Scene, phrase: str) -> None:
+        """Everyone in view when "the person" was asked for and several are there, the most prominent
+        (the one picked) first: the composer asks back which one, as for any other object."""
+        ref = scene.reference_frame()
+        people = by_prominence(scene.people()[ref])
+        if len(people) > 1:
+            for f in people:
+                masks = scene.empty_masks()
+                masks[ref] = f.mask
+                scene.alternatives.append(GroundedObject(phrase, masks, "person", f.score))
+
     def _text_objects(self, scene: Scene) -> list[GroundedObject]:
         """One object per distinct line of text (same words = same object across frames)."""
         by_text: dict[str, list[Found | None]] = {}
@@ -266,33 +261,6 @@ class LiteBackend:
                 track = by_text.setdefault(f.text.casefold() if f.text else "", [None] * len(scene.frames))
                 track[i] = track[i] or f
         return [_grounded(next(f.text for f in t if f) or "text", "text", t, scene) for t in by_text.values()]
-
-    def _people_answer(self, scene: Scene, target: Target, objects: Sequence[GroundedObject]) -> str:
-        if not objects:
-            return answers.not_found("person", target.plural)
-        said = [self._object_words(obj, with_motion=not target.plural) for obj in objects]
-        if target.plural:
-            return f"{answers.capitalised(answers.count_people(len(objects)))}. " + " ".join(said)
-        in_view = len(scene.people()[scene.reference_frame()])
-        if target.side is None and in_view > 1:
-            said.append(f"{answers.capitalised(answers.count_people(in_view))} in view; this is the nearest.")
-        return " ".join(said)
-
-    def _text_answer(self, scene: Scene, objects: Sequence[GroundedObject], lines: Sequence[TextLine]) -> str:
-        if not objects:
-            return answers.not_found("text", True)
-        union = np.logical_or.reduce([o.masks for o in objects])
-        last = max(i for i in range(len(scene.frames)) if union[i].any())
-        return f"Text, {answers.where(self._locate(union[last], None))}: {answers.quote_lines(lines)}."
-
-    def _object_words(self, obj: GroundedObject, with_motion: bool) -> str:
-        """Where the object was last seen ("Person, 12 o'clock, roughly 2 metres away."), and how it
-        moved."""
-        seen = [i for i in range(obj.masks.shape[0]) if obj.masks[i].any()]
-        last = self._locate(obj.masks[seen[-1]], obj.label)
-        words = position_phrase(obj.label or "object", last)
-        moved = motion(self._locate(obj.masks[seen[0]], obj.label), last, obj.masks.shape[2])
-        return f"{words[:-1]}, {moved}." if with_motion and moved and len(seen) > 1 else words
 
     def _locate(self, mask: np.ndarray, label: str | None = "person") -> Position:
         return locate(mask, label, self.config.spatial.horizontal_fov_deg)

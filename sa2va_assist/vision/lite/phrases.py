@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ...tasks import normalise
+from ...vocabulary import TEXT_WORDS
 
 Kind = Literal["person", "text", "unknown"]
 Side = Literal["left", "right", "middle"]
@@ -26,10 +27,6 @@ PERSON_PLURAL = frozenset({
     "people", "persons", "men", "women", "children", "kids", "boys", "girls", "guys", "ladies",
     "gentlemen", "babies", "toddlers", "adults", "humans", "pedestrians", "individuals", "teenagers",
     "everyone", "everybody", "crowd",
-})  # fmt: skip
-TEXT_WORDS = frozenset({
-    "text", "texts", "sign", "signs", "words", "word", "writing", "written", "letters", "lettering",
-    "label", "labels", "caption", "captions", "title", "heading", "notice", "poster", "inscription",
 })  # fmt: skip
 _ALL = re.compile(r"^(?:all|every|each|both|any)\b|^(?:two|three|four|five|six|several|many|\d+)\s")
 _ARTICLE = re.compile(r"^(?:(?:the|a|an|my|your|our|some|this|that|these|those)\s+)+")

@@ -53,6 +53,8 @@ class Scene:
         self._illegible = 0  # most lines one read frame left out as illegible
         self.timings_ms: dict[str, float] = {}
         self.alternatives: list[GroundedObject] = []  # a singular phrase's equally plausible objects
+        self.unmatched: list[str] = []  # qualifiers nothing in view met ("the red cup")
+        self.unrecognised: list[str] = []  # target words naming nothing the detector knows
 
     @property
     def shape(self) -> tuple[int, int]:
