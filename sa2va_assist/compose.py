@@ -20,12 +20,15 @@ import numpy as np
 from .spatial import locate, motion, position_phrase
 from .tasks import phrase_of, request_targets
 from .types import GroundedObject, Target, TextLine, VisionRequest, VisionResult
-from .vocabulary import a_or_an, capitalised, class_of, number_word, spoken_plural
+from .vocabulary import HAZARD_CLASSES, a_or_an, capitalised, class_of, number_word, spoken_plural
 
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
 MAX_PLACED = 3  # objects of a plural answer given a position before the rest are only counted
 TEXT_UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
+MAX_CLASSES = 5  # classes a description places before the rest are only named
+CAPTION_MAX_LINES = 3  # a description quotes this many lines of text, then says how many more
+NOTHING_RECOGNISED = "Nothing I recognise here: no one in view, no everyday object and no legible text."
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -157,6 +160,53 @@ def quote_lines(lines: Sequence[TextLine], limit: int | None = None) -> str:
     return " ".join(parts)
 
 
+def read_answer(lines: Sequence[TextLine], illegible: int = 0) -> str:
+    """The answer to "read": every legible line, quoted, in reading order, then how many lines were
+    there but could not be read clearly (with what to try when nothing could)."""
+    if not lines:
+        if illegible:
+            return "I see text but can't read it clearly. Try moving closer or holding the camera steady."
+        return "I don't see any legible text."
+    if not illegible:
+        return quote_lines(lines)
+    more = "One more line" if illegible == 1 else f"{capitalised(number_word(illegible))} more lines"
+    return f"{quote_lines(lines)}. {more} I couldn't read."
+
+
+def _describe_rank(label: str, group: Sequence[Seen]) -> tuple[int, float]:
+    rank = 0 if label in HAZARD_CLASSES else 1 if label == "person" else 2
+    return rank, -max(s["area"] for s in group)
+
+
+def _counted(label: str, n: int) -> str:
+    name = "TV" if label == "tv" else label
+    return a_or_an(name) if n == 1 else f"{number_word(n)} {spoken_plural(label)}"
+
+
+def describe(seen: Sequence[Seen], lines: Sequence[TextLine] = ()) -> str:
+    """What is in view, one sentence per class, most important first (hazards, then people, then
+    the biggest): "A car, 1 o'clock, roughly 6 metres away. Two people: 11 o'clock, roughly 3 metres
+    away; 12 o'clock, roughly 4 metres away. Also a cup and a chair. Text reads: "EXIT"." The
+    nearest ``MAX_PLACED`` of a class are placed, left to right; beyond ``MAX_CLASSES`` classes only
+    named. Says so plainly when there is nothing."""
+    groups: dict[str, list[Seen]] = {}
+    for s in seen:
+        groups.setdefault(s["label"] or s["name"], []).append(s)
+    ordered = sorted(groups.items(), key=lambda kv: _describe_rank(*kv))
+    sentences = []
+    for label, group in ordered[:MAX_CLASSES]:
+        noun = capitalised(_counted(label, len(group)))
+        nearest = sorted(group, key=lambda s: -s["area"])[:MAX_PLACED]
+        places = "; ".join(place_words(s) for s in sorted(nearest, key=lambda s: s["x"]))
+        sentences.append(f"{noun}{',' if len(group) == 1 else ':'} {places}.")
+    rest = [_counted(label, len(group)) for label, group in ordered[MAX_CLASSES:]]
+    if rest:
+        sentences.append(f"Also {', '.join(rest[:-1]) + ' and ' if len(rest) > 1 else ''}{rest[-1]}.")
+    if lines:
+        sentences.append(f"Text reads: {quote_lines(lines, CAPTION_MAX_LINES)}.")
+    return " ".join(sentences) or NOTHING_RECOGNISED
+
+
 def _same(phrase: str, words: str) -> bool:
     return " ".join(phrase.casefold().split()) == " ".join(words.casefold().split())
 
@@ -248,7 +298,14 @@ def answered(
     """``result`` with its ``answer`` worded here: a segmentation (or a "where is" question the
     backend answered with objects only) is answered from its objects and facts (``found_answer``),
     then whatever the backend said in its own words, so ``ask`` says "Bear, 12 o'clock, roughly 3
-    metres away." whichever backend found the bear."""
+    metres away." whichever backend found the bear; a reading from its lines (``read_answer``) and a
+    description from its objects and lines (``describe``) when the backend left the words to us.
+    Otherwise the backend's own answer stands (a model's reply)."""
+    if result.task == "read" and not result.answer:
+        return dataclasses.replace(result, answer=read_answer(result.text_lines, result.illegible))
+    if result.task in ("caption", "gcg") and not result.answer:
+        seen = place([o for o in result.objects if o.label != "text"], fov_deg)
+        return dataclasses.replace(result, answer=describe(seen, result.text_lines))
     facts = result.objects or result.unmatched
     if result.task != "segment" and (result.answer or not facts):
         return result  # the backend answered in its own words (a caption, a count, a model's reply)

@@ -126,3 +126,4 @@ class VisionResult:
     # ``answer``, in its own words, so the composer does not also say "I don't see ...").
     unmatched: list[str] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
+    illegible: int = 0  # lines of text seen but not read clearly (left out of ``text_lines``)

@@ -224,7 +224,8 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     result = answered(request, lite.run(request), 70.0)
     assert result.answer.startswith("Cup, 12 o'clock") and result.objects[0].label == "cup"
     assert result.objects[0].masks[0].mean() > 0.1  # the cup fills much of the close-up
-    caption = lite.run(VisionRequest((Frame(image, 0, "coffee"),), "caption", ""))
+    described = VisionRequest((Frame(image, 0, "coffee"),), "caption", "")
+    caption = answered(described, lite.run(described), 70.0)
     assert "cup" in caption.answer.lower()
     assert DETECT_THRESHOLD > REFER_THRESHOLD > FALLBACK_THRESHOLD
 
@@ -368,7 +369,8 @@ def test_grounded_caption_detects_the_newest_frame_once() -> None:
     detector = ScriptedDetector(CUPS, image)
     objects = ObjectFinder(detector, BoxMasker(segment=None))
     lite = LiteBackend(None, TextReader(ScriptedOcr([]), 0.5), Config(), objects=objects)  # type: ignore[arg-type]
-    result = lite.run(VisionRequest((Frame(image, 0, "f"),), "gcg", ""))
+    request = VisionRequest((Frame(image, 0, "f"),), "gcg", "")
+    result = answered(request, lite.run(request), 70.0)
     assert result.answer.startswith("Two cups:") and [o.label for o in result.objects] == ["cup", "cup"]
     assert len(detector.thresholds) == 2  # the caption and the masks share one scan (image and mirror)
 

@@ -159,8 +159,12 @@ def test_a_read_request_says_what_could_not_be_read(page: list[tuple[str, float]
 
     lite = LiteBackend(None, TextReader(PageOcr(page), 0.5, SMALL), Config())  # type: ignore[arg-type]
     image = np.full((240, 320, 3), 255, np.uint8)
-    result = lite.run(VisionRequest((Frame(image, 0, "page"),), "read", "read this"))
-    assert result.answer == answer
+    from sa2va_assist.compose import answered
+
+    request = VisionRequest((Frame(image, 0, "page"),), "read", "read this")
+    result = lite.run(request)
+    assert result.answer == ""  # facts: the lines read and how many could not be
+    assert answered(request, result, 70.0).answer == answer
 
 
 def test_a_lone_unsure_letter_is_not_counted_as_a_line_that_could_not_be_read() -> None:

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ..compose import answered
 from ..errors import AssistError, ConfigError, InputError
 from ..io.sources import load_frames, read_image
+from ..spatial import DEFAULT_FOV_DEG
 from ..tasks import request_for
 from ..types import Frame, VisionResult
 from ..vision.base import VisionBackend
@@ -80,7 +82,8 @@ def _timed_run(
     if backend is None:
         raise ConfigError("this suite needs a vision backend")
     start = time.perf_counter()
-    result = backend.run(request_for(frames, task, text))  # type: ignore[arg-type]  # as ask sends it
+    request = request_for(frames, task, text)  # type: ignore[arg-type]
+    result = answered(request, backend.run(request), DEFAULT_FOV_DEG)  # as ask sends it and words it
     return result, time.perf_counter() - start
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...compose import TEXT_UNSURE_BELOW, quote_lines
+from ...compose import TEXT_UNSURE_BELOW, quote_lines, read_answer
 from ...spatial import Position
 from ...types import TextLine
 from ...vocabulary import a_or_an, capitalised, count_people, number_word
 
 # words shared from vocabulary and the composer
-__all__ = ["a_or_an", "capitalised", "count_people", "number_word", "quote_lines"]
+__all__ = ["a_or_an", "capitalised", "count_people", "number_word", "quote_lines", "read_answer"]
 
 CAPABILITIES = "I can find people and read text."
 UNSURE_BELOW = TEXT_UNSURE_BELOW  # OCR confidence (0..1) under which a line is read as unsure
@@ -37,19 +37,6 @@ def people_summary(positions: Sequence[Position]) -> str:
     if not seen:
         return ""
     return f"{capitalised(count_people(len(seen)))}: {'; '.join(where(p) for p in seen)}."
-
-
-def read_answer(lines: Sequence[TextLine], illegible: int = 0) -> str:
-    """The ``read`` answer: every legible line, quoted, in reading order, then how many lines were
-    there but could not be read clearly (with what to try when nothing could)."""
-    if not lines:
-        if illegible:
-            return "I see text but can't read it clearly. Try moving closer or holding the camera steady."
-        return "I don't see any legible text."
-    if not illegible:
-        return quote_lines(lines)
-    more = "One more line" if illegible == 1 else f"{capitalised(number_word(illegible))} more lines"
-    return f"{quote_lines(lines)}. {more} I couldn't read."
 
 
 NOTHING_RECOGNISED = "Nothing I recognise here: no one in view, no everyday object and no legible text."

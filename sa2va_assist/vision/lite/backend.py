@@ -24,7 +24,6 @@ from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, Visi
 from ...types import Target as Wanted
 from . import answers, asking
 from .asking import Reply
-from .captions import describe
 from .finder import Finder, Found, box_mask, by_prominence, pick
 from .objects import ObjectFinder, ground_image
 from .ocr import TextReader
@@ -94,6 +93,7 @@ class LiteBackend:
         return VisionResult(
             answer, request.task, self.name, objects, lines, timings, scene.alternatives,
             unmatched=scene.unmatched, unrecognised=scene.unrecognised,
+            illegible=scene.illegible_lines() if scene.text_read else 0,
         )  # fmt: skip
 
     # --- tasks -------------------------------------------------------------------------------------
@@ -134,28 +134,23 @@ class LiteBackend:
         return " ".join(said), objects, lines
 
     def _read(self, scene: Scene, text: str) -> Reply:
-        lines = scene.text_lines()
-        return answers.read_answer(lines, scene.illegible_lines()), self._text_objects(scene), lines
+        """The lines read and the regions they were read in; worded by ``compose.read_answer``."""
+        return "", self._text_objects(scene), scene.text_lines()
 
     def _caption(self, scene: Scene, text: str) -> Reply:
-        if self.objects is not None:  # the newest frame: what is there now
-            said = describe(scene.newest_objects(), self.config.spatial.horizontal_fov_deg)
-            lines = scene.text_lines()
-            if lines:
-                said += f" Text reads: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
-            return said.strip() or answers.NOTHING_RECOGNISED, [], lines
-        ref = scene.reference_frame()
-        positions = [self._locate(f.mask) for f in scene.people()[ref]]
-        lines = scene.text_lines()
-        return answers.caption(positions, lines), [], lines
+        """What is in view now (the newest frame): every object found there, masked, and the text
+        read; worded by ``compose.describe``."""
+        return "", self._in_view(scene), scene.text_lines()
 
     def _gcg(self, scene: Scene, text: str) -> Reply:
-        answer, _, lines = self._caption(scene, text)
-        if self.objects is not None:  # every object the caption could speak of, masked in the newest frame
-            objects = self._newest_grounded(scene, scene.newest_objects())
-            return answer, objects + self._text_objects(scene), lines
-        everyone = Target("person", True, None, "people")
-        return answer, self._person_objects(scene, everyone, "person") + self._text_objects(scene), lines
+        """The caption's objects and the regions text was read in (a grounded description)."""
+        return "", self._in_view(scene) + self._text_objects(scene), scene.text_lines()
+
+    def _in_view(self, scene: Scene) -> list[GroundedObject]:
+        if self.objects is not None:
+            return self._newest_grounded(scene, scene.newest_objects())
+        everyone = Target("person", True, None, "people")  # people only without the detector
+        return self._person_objects(scene, everyone, "person")
 
     def _ask(self, scene: Scene, text: str) -> Reply:
         intent = question_intent(text)

@@ -92,6 +92,11 @@ class Scene:
             self._illegible = max(n for _, n in counted)
         return self._text
 
+    @property
+    def text_read(self) -> bool:
+        """Whether this request read text (so ``illegible_lines`` costs nothing more)."""
+        return self._text is not None
+
     def illegible_lines(self) -> int:
         """How many lines a read frame had that could not be read clearly (the most of any frame)."""
         self.text()
