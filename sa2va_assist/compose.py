@@ -20,7 +20,15 @@ import numpy as np
 from .spatial import locate, motion, position_phrase
 from .tasks import phrase_of, request_targets
 from .types import GroundedObject, Target, TextLine, VisionRequest, VisionResult
-from .vocabulary import HAZARD_CLASSES, a_or_an, capitalised, class_of, number_word, spoken_plural
+from .vocabulary import (
+    HAZARD_CLASSES,
+    a_or_an,
+    capitalised,
+    class_of,
+    count_people,
+    number_word,
+    spoken_plural,
+)
 
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
@@ -207,6 +215,66 @@ def describe(seen: Sequence[Seen], lines: Sequence[TextLine] = ()) -> str:
     return " ".join(sentences) or NOTHING_RECOGNISED
 
 
+AHEAD_HOURS = frozenset({11, 12, 1})  # clock hours counted as "in front"
+NEAR_M = 3.0  # "who is near": people estimated closer than this many metres
+
+
+def _counted_places(noun: str, seen: Sequence[Seen]) -> str:
+    """ "Two cups: 11 o'clock, within reach; 1 o'clock, roughly 2 metres away." (up to MAX_PLACED)."""
+    places = "; ".join(place_words(s) for s in sorted(seen, key=lambda s: s["x"])[:MAX_PLACED])
+    return f"{capitalised(noun)}: {places}."
+
+
+def question_answer(result: VisionResult, fov_deg: float) -> str:
+    """The answer to the question ``result.question`` about ``result.subject`` from the objects that
+    answer it: "Two cups: ...", "Yes. One person: ...", "The cup looks red. Colours are
+    approximate.", "Ahead: ...", "One person near you: ...", "No, I don't see any legible text."."""
+    question, subject = result.question, result.subject or Target()
+    lines = result.text_lines
+    if subject.label == "text":
+        if question == "read":
+            return read_answer(lines, result.illegible)
+        return (
+            f"Yes: {quote_lines(lines, CAPTION_MAX_LINES)}." if lines else "No, I don't see any legible text."
+        )
+    seen = place(result.objects, fov_deg)
+    label = subject.label or subject.words or "that"
+    name = "TV" if label == "tv" else label
+    people = label == "person"
+    if question == "ahead":
+        ahead = [s for s in seen if s["hour"] in AHEAD_HOURS]
+        return f"Ahead: {describe(ahead)}" if ahead else "Nothing I recognise straight ahead."
+    if question == "near":
+        near = sorted(
+            (s for s in seen if s["distance_m"] is not None and s["distance_m"] < NEAR_M),
+            key=lambda s: s["distance_m"] or 0.0,
+        )
+        if not near:
+            farther = f" {capitalised(count_people(len(seen)))} farther away." if seen else ""
+            return f"No one within about {NEAR_M:.0f} metres.{farther}"
+        return f"{capitalised(count_people(len(near)))} near you: {'; '.join(place_words(s) for s in near)}."
+    asked = _noun(subject.words) or name  # the user's noun: "I don't see a mug."
+    if question == "what_colour":
+        if not result.objects:
+            return f"I don't see {a_or_an(asked)}."
+        colours = result.objects[0].attributes.get("colours") or []
+        said = " and ".join(colours) if colours else "of mixed colours"
+        return f"The {subject.words or name} looks {said}. Colours are approximate."
+    if not seen:
+        if people:
+            return "No, I don't see anyone." if question == "is_there" else "I don't see any people."
+        return (
+            f"I don't see any {spoken_plural(name)}." if subject.plural else f"I don't see {a_or_an(name)}."
+        )
+    noun = (
+        count_people(len(seen))
+        if people
+        else f"{number_word(len(seen))} {name if len(seen) == 1 else spoken_plural(label)}"
+    )
+    summary = _counted_places(noun, seen)
+    return f"Yes. {summary}" if question == "is_there" else summary
+
+
 def _same(phrase: str, words: str) -> bool:
     return " ".join(phrase.casefold().split()) == " ".join(words.casefold().split())
 
@@ -303,6 +371,8 @@ def answered(
     Otherwise the backend's own answer stands (a model's reply)."""
     if result.task == "read" and not result.answer:
         return dataclasses.replace(result, answer=read_answer(result.text_lines, result.illegible))
+    if result.question is not None and not result.answer:
+        return dataclasses.replace(result, answer=question_answer(result, fov_deg))
     if result.task in ("caption", "gcg") and not result.answer:
         seen = place([o for o in result.objects if o.label != "text"], fov_deg)
         return dataclasses.replace(result, answer=describe(seen, result.text_lines))

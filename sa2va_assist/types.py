@@ -8,7 +8,7 @@ times are seconds unless a field name says ``_ms``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -32,8 +32,12 @@ class Frame:
 
 
 # The kind of question a request asks, as the agent understood it (None: not a question).
-Question = Literal["where", "is_there", "how_many", "what_colour", "read", "describe", "open"]
-QUESTIONS: tuple[Question, ...] = ("where", "is_there", "how_many", "what_colour", "read", "describe", "open")
+Question = Literal[
+    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "open"
+]  # fmt: skip
+QUESTIONS: tuple[Question, ...] = (
+    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "open",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class GroundedObject:
     masks: np.ndarray  # (n_frames, H, W) bool
     label: str | None = None  # object class when known ("cup", "person"), used for distance
     score: float | None = None  # backend confidence in [0, 1] when it has one
+    attributes: dict[str, Any] = field(default_factory=dict)  # what the backend measured: {"colours": [...]}
 
     def __post_init__(self) -> None:
         if self.masks.ndim != 3:
@@ -127,3 +132,7 @@ class VisionResult:
     unmatched: list[str] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
     illegible: int = 0  # lines of text seen but not read clearly (left out of ``text_lines``)
+    # The question the objects answer, as the backend understood it, and what it was about: "how
+    # many cups" -> ("how_many", cups). None when the objects are not an answer to a question.
+    question: Question | None = None
+    subject: Target | None = None

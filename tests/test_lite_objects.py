@@ -10,7 +10,7 @@ import pytest
 
 from sa2va_assist.compose import answered
 from sa2va_assist.config import Config
-from sa2va_assist.types import Frame, VisionRequest
+from sa2va_assist.types import Frame, VisionRequest, VisionResult
 from sa2va_assist.vision.lite import asking, captions
 from sa2va_assist.vision.lite.finder import Found
 from sa2va_assist.vision.lite.masks import BoxMasker
@@ -194,15 +194,23 @@ def test_weak_detections_count_only_as_a_last_resort_for_one_named_object() -> N
     assert [d.score for d in referable(strong, parse_reference("the cup"))] == [0.5]
 
 
+def asked(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov: float = 70.0) -> tuple:
+    """(the answer as ask words it, the objects): lite's facts for a ``kind`` question, composed."""
+    own, objects, subject = asking.facts(finder, image, kind, phrase)
+    result = VisionResult(own, "ask", "lite", objects, question=asking.QUESTION_OF[kind], subject=subject)
+    return answered(VisionRequest((), "ask", phrase), result, fov).answer, objects
+
+
 def test_asking_counts_presence_and_unknown_classes() -> None:
     image = _scene()
     finder = ObjectFinder(ScriptedDetector(CUPS), BoxMasker(segment=None))
-    count, objects, _ = asking.answer(finder, image, "count", "cups", 70.0)
+    count, objects = asked(finder, image, "count", "cups")
     assert count.startswith("Two cups: 11 o'clock") and len(objects) == 2
-    assert asking.answer(finder, image, "present", "dog", 70.0)[0] == "I don't see a dog."
-    assert "can't recognise 'keys'" in asking.answer(finder, image, "present", "keys", 70.0)[0]
-    colour = asking.answer(finder, image, "colour", "the cup on the left", 70.0)[0]
-    assert colour.startswith("The cup looks red")
+    assert asked(finder, image, "present", "dog")[0] == "I don't see a dog."
+    assert asked(finder, image, "present", "cups")[0].startswith("Yes. Two cups: 11 o'clock")
+    assert "can't recognise 'keys'" in asked(finder, image, "present", "keys")[0]
+    colour, (cup,) = asked(finder, image, "colour", "the cup on the left")
+    assert colour.startswith("The cup looks red") and cup.attributes["colours"][0] == "red"
 
 
 @pytest.fixture(scope="module")
@@ -352,13 +360,10 @@ def test_who_is_near_counts_people_by_distance_only() -> None:
     far = Det("person", 0.9, (40, 200, 70, 260))  # 60 px tall: well beyond 3 m
     finder = ObjectFinder(ScriptedDetector([close, far]), BoxMasker(segment=None))
     assert object_question("Who is near me?") == ("near", "")
-    said, objects, _ = asking.answer(finder, image, "near", "", 70.0)
-    assert said.startswith("One person near you: 12 o'clock") and len(objects) == 1
+    said, objects = asked(finder, image, "near", "")
+    assert said.startswith("One person near you: 12 o'clock") and len(objects) == 2  # both, with masks
     nobody = ObjectFinder(ScriptedDetector([far]), BoxMasker(segment=None))
-    assert (
-        asking.answer(nobody, image, "near", "", 70.0)[0]
-        == "No one within about 3 metres. One person farther away."
-    )
+    assert asked(nobody, image, "near", "")[0] == "No one within about 3 metres. One person farther away."
 
 
 def test_grounded_caption_detects_the_newest_frame_once() -> None:
@@ -402,10 +407,10 @@ def test_what_is_ahead_comes_from_the_scan_and_leaves_out_the_sides() -> None:
     image[200:280, 280:340] = (220, 30, 30)  # a "cup" straight ahead
     image[200:280, 580:640] = (30, 30, 220)  # a "book" at the right edge: 2 o'clock in a 120 degree view
     finder = ObjectFinder(SquareDetector(), BoxMasker(segment=None), scan_threshold=0.3)
-    said, _, _ = asking.answer(finder, image, "ahead", "", 120.0)
+    said, _ = asked(finder, image, "ahead", "", 120.0)
     assert said.startswith("Ahead: A cup, 12 o'clock") and "book" not in said
     assert sorted(f.label for f in finder.scan(image)) == ["book", "cup"]  # seen, but not ahead
     empty = ObjectFinder(SquareDetector(), BoxMasker(segment=None))
-    assert asking.answer(empty, np.full((480, 640, 3), 120, np.uint8), "ahead", "", 120.0)[0] == (
+    assert asked(empty, np.full((480, 640, 3), 120, np.uint8), "ahead", "", 120.0)[0] == (
         "Nothing I recognise straight ahead."
     )

@@ -1,83 +1,63 @@
-"""Answers to object questions (``questions.object_question``) from one frame's detections: counts,
-presence, colour and what is ahead. Honest: a class with no model gets ``describe_unknown``, nothing
-seen gets "I don't see ...", never a guess."""
+"""Facts for object questions (``questions.object_question``) from one frame's detections: what is
+there to count or to say is present, the colours an object measures, everything scanned (for "what is
+ahead"), the people (for "who is near"). ``compose.question_answer`` words them. Honest: a class with
+no model gets ``describe_unknown`` in the backend's own words, never a guess."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
-from ...spatial import COCO_CLASSES, locate
-from ...types import Frame, GroundedObject, TextLine
-from ...vocabulary import spoken_plural
-from . import answers
-from .captions import describe
+from ...spatial import COCO_CLASSES
+from ...types import Frame, GroundedObject, Question, Target, TextLine
 from .colours import colour_shares
 from .finder import box_of
 from .objects import DETECT_THRESHOLD, ObjectFinder, ground_image, referable
 from .referring import describe_unknown, parse_reference
 
-AHEAD_HOURS = (11, 12, 1)  # clock hours counted as "in front"
-Reply = tuple[str, list[GroundedObject], list[TextLine]]  # answer, objects, text lines
-COLOUR_MIN_SHARE = 0.25  # a colour is named when at least this share of the object's pixels has it
-NEAR_M = 3.0  # "who is near": people estimated closer than this many metres
+Reply = tuple[str, list[GroundedObject], list[TextLine]]  # the backend's own words, objects, text lines
+COLOUR_MIN_SHARE = 0.25  # a colour is measured when at least this share of the object's pixels has it
+# lite's question kinds -> the contract's
+QUESTION_OF: dict[str, Question] = {
+    "count": "how_many", "present": "is_there", "colour": "what_colour", "ahead": "ahead", "near": "near",
+}  # fmt: skip
 
 
-def answer(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov_deg: float) -> Reply:
-    """The reply to a ``kind`` question ("count", "present", "colour", "ahead") about ``phrase``."""
+def facts(
+    finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str
+) -> tuple[str, list[GroundedObject], Target]:
+    """(the backend's own words, or "" when the objects answer; the objects; what was asked about)
+    for a ``kind`` question ("count", "present", "colour", "ahead", "near") about ``phrase``."""
     if kind == "ahead":
-        ahead = [f for f in finder.scan(image) if locate(f.mask, None, fov_deg).clock_hour in AHEAD_HOURS]
-        said = describe(ahead, fov_deg)
-        return (f"Ahead: {said}" if said else "Nothing I recognise straight ahead."), [], []
+        scanned = [GroundedObject(f.label, f.mask[None], f.label, f.score) for f in finder.scan(image)]
+        return "", scanned, Target(everything=True, plural=True)
     if kind == "near":
-        return _near(finder, image, fov_deg)
+        people = [d for d in finder.detect(image) if d.label == "person"]
+        everyone = Target(words="people", label="person", plural=True)
+        return "", _masked(finder, image, "person", people), everyone
     ref = parse_reference(phrase)
     if not ref.classes and ref.unknown:
-        return describe_unknown(ref.unknown, COCO_CLASSES), [], []
-    name = ref.head or (ref.classes[0] if ref.classes else "that")
+        return describe_unknown(ref.unknown, COCO_CLASSES), [], Target(words=phrase)
+    label = ref.classes[0] if ref.classes else None
+    subject = Target(words=ref.head or phrase, label=label, plural=ref.plural)
     if kind == "colour":
         grounding = ground_image(finder, Frame(image, 0, "frame"), ref, phrase)
         if not grounding.objects:
-            return answers.not_found(name, False), [], []
+            return "", [], subject
         obj = grounding.objects[0]
         shares = colour_shares(image, obj.masks[0], box_of(obj.masks[0]))
-        top = [c for c, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s >= COLOUR_MIN_SHARE][:2]
-        said = " and ".join(top) if top else "of mixed colours"
-        return f"The {name} looks {said}. Colours are approximate.", grounding.objects, []
+        obj.attributes["colours"] = [
+            c for c, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s >= COLOUR_MIN_SHARE
+        ][:2]
+        return "", grounding.objects, subject
     found = [d for d in referable(finder.detect(image, DETECT_THRESHOLD), ref) if d.label in ref.classes]
-    objects = [
-        GroundedObject(phrase, finder.mask(image, d.box, d.label)[None], d.label, d.score) for d in found
-    ]
-    if not found:
-        return (
-            answers.not_found(name if not ref.plural else spoken_plural(ref.classes[0]), ref.plural),
-            [],
-            [],
-        )
-    positions = [locate(o.masks[0], o.label, fov_deg) for o in objects]
-    label = ref.classes[0]
-    noun = answers.number_word(len(found)) + " " + (label if len(found) == 1 else spoken_plural(label))
-    places = "; ".join(answers.where(p) for p in sorted(positions, key=lambda p: p.angle_deg or 0.0)[:3])
-    summary = f"{answers.capitalised(noun)}: {places}."
-    return (summary if kind == "count" else f"Yes. {summary}"), objects, []
+    return "", _masked(finder, image, phrase, found), subject
 
 
-def _near(finder: ObjectFinder, image: np.ndarray, fov_deg: float) -> Reply:
-    """People within ``NEAR_M``, nearest first, by position only (never personal traits)."""
-    people = [d for d in finder.detect(image) if d.label == "person"]
-    objects = [
-        GroundedObject("person", finder.mask(image, d.box, "person")[None], "person", d.score) for d in people
-    ]
-    placed = [(locate(o.masks[0], "person", fov_deg), o) for o in objects]
-    near = sorted(
-        ((p, o) for p, o in placed if p.distance_m is not None and p.distance_m < NEAR_M),
-        key=lambda po: po[0].distance_m or 0.0,
-    )
-    if not near:
-        farther = f" {answers.capitalised(answers.count_people(len(people)))} farther away." if people else ""
-        return f"No one within about {NEAR_M:.0f} metres.{farther}", objects, []
-    places = "; ".join(answers.where(p) for p, _ in near)
-    return (
-        f"{answers.capitalised(answers.count_people(len(near)))} near you: {places}.",
-        [o for _, o in near],
-        [],
-    )
+def _masked(
+    finder: ObjectFinder, image: np.ndarray, phrase: str, found: Sequence[Any]
+) -> list[GroundedObject]:
+    """Detections (label, score, box) as one-frame objects with masks."""
+    return [GroundedObject(phrase, finder.mask(image, d.box, d.label)[None], d.label, d.score) for d in found]

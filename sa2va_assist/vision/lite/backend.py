@@ -94,6 +94,7 @@ class LiteBackend:
             answer, request.task, self.name, objects, lines, timings, scene.alternatives,
             unmatched=scene.unmatched, unrecognised=scene.unrecognised,
             illegible=scene.illegible_lines() if scene.text_read else 0,
+            question=scene.question, subject=scene.subject,
         )  # fmt: skip
 
     # --- tasks -------------------------------------------------------------------------------------
@@ -153,33 +154,30 @@ class LiteBackend:
         return self._person_objects(scene, everyone, "person")
 
     def _ask(self, scene: Scene, text: str) -> Reply:
+        """Facts for a question: the objects (or lines) that answer it, the kind of question and
+        what it was about, for ``compose.question_answer``; in its own words only what lite cannot
+        answer ("I can't answer that offline yet; ...")."""
         intent = question_intent(text)
         question = object_question(text) if self.objects is not None else None
         if question is not None and intent not in ("read_text", "text_present"):
             kind, phrase = question
             if kind == "where":
                 return self._segment(scene, phrase)
-            fov = self.config.spatial.horizontal_fov_deg
             assert self.objects is not None
-            return asking.answer(self.objects, scene.frames[-1].image, kind, phrase, fov)
+            said, objects, scene.subject = asking.facts(self.objects, scene.frames[-1].image, kind, phrase)
+            scene.question = asking.QUESTION_OF[kind]
+            return said, objects, []
         if intent == "where_person":
             return self._segment(scene, text)
         if intent in ("read_text", "text_present"):
-            lines = scene.text_lines()
-            if intent == "read_text":
-                answer = answers.read_answer(lines, scene.illegible_lines())
-            elif lines:
-                answer = f"Yes: {answers.quote_lines(lines, answers.CAPTION_MAX_LINES)}."
-            else:
-                answer = "No, I don't see any legible text."
-            return answer, self._text_objects(scene), lines
+            scene.question = "read" if intent == "read_text" else "is_there"
+            scene.subject = Wanted(words="text", label="text", plural=True)
+            return "", self._text_objects(scene), scene.text_lines()
         if intent in ("count_people", "person_present"):
-            ref = scene.reference_frame()
-            summary = answers.people_summary([self._locate(f.mask) for f in scene.people()[ref]])
+            scene.question = "how_many" if intent == "count_people" else "is_there"
+            scene.subject = Wanted(words="people", label="person", plural=True)
             everyone = self._person_objects(scene, Target("person", True, None, "people"), "person")
-            if intent == "count_people":
-                return summary or "I don't see any people.", everyone, []
-            return (f"Yes. {summary}" if summary else "No, I don't see anyone."), everyone, []
+            return "", everyone, []
         return answers.cannot_answer(self.objects is not None), [], []
 
     # --- objects and their words ---------------------------------------------------------------------

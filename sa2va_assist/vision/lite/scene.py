@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from ...errors import AssistError, BackendError
-from ...types import Frame, GroundedObject, TextLine
+from ...types import Frame, GroundedObject, Question, Target, TextLine
 from .finder import Finder, Found
 from .ocr import TextReader, TextRegion, to_found
 
@@ -55,6 +55,8 @@ class Scene:
         self.alternatives: list[GroundedObject] = []  # a singular phrase's equally plausible objects
         self.unmatched: list[str] = []  # qualifiers nothing in view met ("the red cup")
         self.unrecognised: list[str] = []  # target words naming nothing the detector knows
+        self.question: Question | None = None  # the question the objects answer (VisionResult.question)
+        self.subject: Target | None = None  # what it was about
 
     @property
     def shape(self) -> tuple[int, int]:
