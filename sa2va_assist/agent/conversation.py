@@ -4,6 +4,8 @@
 moment the graph produces it (the first sentence can be spoken before the rest exists). When the
 agent asks back ("Which one?") the graph is interrupted; the next turn's words resume it. Memory per
 conversation (``thread``) lives in the checkpointer: SQLite on disk by default, in memory for tests.
+What the graph's nodes call (vision, frames, speech), the options and the classifier travel as the
+run's context (``options.AgentContext``), passed with every run, resumes after a question included.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..errors import ConfigError
 from ..paths import conversation_memory
 from .graph import build_graph
 from .intents import Classifier
-from .options import AgentOptions, Deps
+from .options import AgentContext, AgentOptions, Deps
 from .state import Seen
 
 OnSentence = Callable[[str], None]
@@ -109,8 +111,9 @@ class Conversation:
     ) -> None:
         self.options = options or AgentOptions()
         self.deps = deps
+        self.context = AgentContext(deps, self.options, classifier)
         saver = checkpointer if checkpointer is not None else open_checkpointer(None)
-        self.graph = build_graph(deps, self.options, classifier).compile(checkpointer=saver)
+        self.graph = build_graph().compile(checkpointer=saver)
         self.thread = thread or uuid.uuid4().hex[:12]
         self._config: Any = {"configurable": {"thread_id": self.thread}}
         # The question waiting for its answer: read from the checkpointer once (a thread reopened from
@@ -144,7 +147,10 @@ class Conversation:
         first: float | None = None
         sentences: list[str] = []
         values: dict[str, Any] = {}
-        for mode, chunk in self.graph.stream(graph_input, self._config, stream_mode=["custom", "values"]):
+        stream = self.graph.stream(
+            graph_input, self._config, context=self.context, stream_mode=["custom", "values"]
+        )
+        for mode, chunk in stream:
             if mode == "custom" and isinstance(chunk, dict) and "sentence" in chunk:
                 first = first if first is not None else time.perf_counter()
                 sentences.append(str(chunk["sentence"]))

@@ -1,13 +1,15 @@
-"""What the agent is built from: its options (from config) and the parts injected into the graph."""
+"""What the agent is built from: its options (from config), the parts it calls, and the context a run
+of its graph carries them in (``AgentContext``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..types import Frame, Target, Task, VisionRequest
 from ..vision.base import VisionBackend as Backend
+from .intents import Classifier
 
 
 class Frames(Protocol):
@@ -54,3 +56,14 @@ class Deps:
         """A request for ``frames``: the words, and what was understood from them."""
         chosen: Task = task  # type: ignore[assignment]
         return VisionRequest(tuple(frames), chosen, text, tuple(targets))
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """The graph's runtime context (``StateGraph(..., context_schema=AgentContext)``): what every node
+    reads its parts and options from. Passed with each run (``graph.stream(..., context=...)``) and
+    never stored: the checkpointer keeps only the state."""
+
+    deps: Deps
+    options: AgentOptions = field(default_factory=AgentOptions)
+    classifier: Classifier | None = None

@@ -7,21 +7,23 @@ Fields marked "this turn" are reset by the first node of every turn; the rest is
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from ..compose import Seen, place_words
+from ..types import Task
+from .intents import Intent
 
-__all__ = ["AgentState", "Seen", "place_words"]
+__all__ = ["AgentState", "Intent", "Seen", "Task", "place_words"]
 
 
 class AgentState(TypedDict, total=False):
     # --- this turn ---
     utterance: str  # what the user said (or typed)
     heard: str  # the utterance cleaned (lowercase, fillers and stutters out, misheard words fixed)
-    intent: str  # intents.Intent
+    intent: Intent  # what the user wants (after "more": the intent it continues)
     target: str  # the words naming what it is about ("red cup", "it", "")
     by: str  # what decided the intent: "rule" | "examples" | "none"
-    task: str  # the vision task asked for ("segment", "caption", "ask", "read", "gcg"), "" for none
+    task: Task | Literal[""]  # the vision task asked for, "" for none
     request_text: str  # the words sent with it
     relocate: list[Seen]  # earlier objects this turn looks for again ("where is it now?")
     answer_text: str  # the backend's own answer
@@ -35,7 +37,7 @@ class AgentState(TypedDict, total=False):
     turn: int  # turns taken in this conversation
     focus: list[Seen]  # what "it" / "them" means now: the objects of the last answer
     others: list[Seen]  # the candidates not chosen last time ("the other one")
-    last_intent: str  # the last vision intent and its target, for "more" and follow-ups
+    last_intent: Intent  # the last vision intent and its target, for "more" and follow-ups
     last_target: str
     last_sentences: list[str]  # the last answer, for "say that again"
     previous_scene: list[Seen]  # the last hazard scan, to notice people coming closer between turns
