@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..config import Config
 from ..errors import AssistError
@@ -73,7 +74,7 @@ def open_conversation(
 class _Still:
     """Frames for a warm-up: the given images, the newest last, however many are asked for."""
 
-    def __init__(self, images: Sequence[np.ndarray]) -> None:
+    def __init__(self, images: Sequence[npt.NDArray[np.uint8]]) -> None:
         self.frames = tuple(Frame(image, i, f"warm-{i}") for i, image in enumerate(images))
 
     def latest(self, max_frames: int = 1) -> tuple[Frame, ...]:
@@ -83,7 +84,7 @@ class _Still:
 def warm_agent(
     config: Config,
     backend: Backend,
-    images: Sequence[np.ndarray],
+    images: Sequence[npt.NDArray[np.uint8]],
     classifier: Classifier | None = None,
     scene: Frames | None = None,
 ) -> None:
