@@ -14,12 +14,11 @@ import cv2
 import numpy as np
 import pytest
 
-from sa2va_assist.compose import answered
+from sa2va_assist.compose import NOTHING_RECOGNISED, answered
 from sa2va_assist.config import Config
 from sa2va_assist.types import Frame, VisionRequest, VisionResult
 from sa2va_assist.vision import load_backend
 from sa2va_assist.vision.lite import LiteBackend
-from sa2va_assist.vision.lite.answers import NOTHING_RECOGNISED
 from sa2va_assist.vision.lite.finder import pick
 from tests.conftest import REPO, SHARED_DATA
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 
+from sa2va_assist import compose
 from sa2va_assist.compose import answered
 from sa2va_assist.config import Config
-from sa2va_assist.types import Frame, VisionRequest, VisionResult
-from sa2va_assist.vision.lite import asking, captions
+from sa2va_assist.types import Frame, GroundedObject, VisionRequest, VisionResult
+from sa2va_assist.vision.lite import asking
 from sa2va_assist.vision.lite.finder import Found
 from sa2va_assist.vision.lite.masks import BoxMasker
 from sa2va_assist.vision.lite.objects import (
@@ -87,6 +88,10 @@ def _found(label: str, box: tuple[int, int, int, int], shape: tuple[int, int] = 
     return Found(label, mask, 0.9, box)
 
 
+def _objects(found: list[Found]) -> list[GroundedObject]:
+    return [GroundedObject(f.label, f.mask[None], f.label, f.score) for f in found]
+
+
 def test_caption_hazards_first_counts_and_rest() -> None:
     found = [
         _found("cup", (300, 300, 360, 360)),
@@ -94,7 +99,7 @@ def test_caption_hazards_first_counts_and_rest() -> None:
         _found("person", (400, 100, 500, 400)),
         _found("car", (500, 200, 640, 300)),
     ]
-    said = captions.describe(found, 70.0)
+    said = compose.describe(compose.place(_objects(found), 70.0))
     assert said.index("A car") < said.index("Two people") < said.index("A cup")
     assert said.count("o'clock") == 4 and "1 o'clock" in said and "11 o'clock" in said
 
@@ -102,7 +107,7 @@ def test_caption_hazards_first_counts_and_rest() -> None:
 def test_caption_beyond_five_classes_names_the_rest() -> None:
     labels = ["car", "person", "chair", "cup", "bottle", "laptop", "book"]
     found = [_found(label, (k * 80, 100, k * 80 + 70, 300)) for k, label in enumerate(labels)]
-    said = captions.describe(found, 70.0)
+    said = compose.describe(compose.place(_objects(found), 70.0))
     assert said.endswith("Also a laptop and a book.")
 
 

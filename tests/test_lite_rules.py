@@ -8,15 +8,17 @@ import sys
 import numpy as np
 import pytest
 
+from sa2va_assist import compose
 from sa2va_assist.errors import DependencyError
-from sa2va_assist.spatial import locate
-from sa2va_assist.types import TextLine
+from sa2va_assist.types import GroundedObject, TextLine, VisionResult
+from sa2va_assist.types import Target as Wanted
 from sa2va_assist.vision.lite import answers
 from sa2va_assist.vision.lite.finder import Found, box_of, by_prominence, pick
 from sa2va_assist.vision.lite.loader import _missing
 from sa2va_assist.vision.lite.ocr import TextRegion, group_lines
 from sa2va_assist.vision.lite.phrases import Target, parse_target, question_intent
 from sa2va_assist.vision.lite.scene import text_frame_indices
+from sa2va_assist.vocabulary import count_people
 from tests.conftest import REPO
 
 
@@ -91,40 +93,43 @@ def test_reading_order_keeps_tight_lines_apart() -> None:
 
 def test_quote_lines_marks_unsure_and_limits() -> None:
     lines = [TextLine("EXIT", (0, 0, 1, 1), 0.99), TextLine("0PEN", (0, 0, 1, 1), 0.6)]
-    assert answers.quote_lines(lines) == '"EXIT" "0PEN" (unsure)'
-    assert answers.quote_lines(lines, limit=1) == '"EXIT" and one more line'
-    assert answers.read_answer([]) == "I don't see any legible text."
+    assert compose.quote_lines(lines) == '"EXIT" "0PEN" (unsure)'
+    assert compose.quote_lines(lines, limit=1) == '"EXIT" and one more line'
+    assert compose.read_answer([]) == "I don't see any legible text."
 
 
 def test_read_answer_says_how_many_lines_could_not_be_read() -> None:
     exit_sign = [TextLine("EXIT", (0, 0, 1, 1), 0.99)]
-    assert answers.read_answer(exit_sign, 0) == '"EXIT"'
-    assert answers.read_answer(exit_sign, 1) == '"EXIT". One more line I couldn\'t read.'
-    assert answers.read_answer(exit_sign, 3) == '"EXIT". Three more lines I couldn\'t read.'
-    assert answers.read_answer([], 2).startswith("I see text but can't read it clearly. Try moving closer")
+    assert compose.read_answer(exit_sign, 0) == '"EXIT"'
+    assert compose.read_answer(exit_sign, 1) == '"EXIT". One more line I couldn\'t read.'
+    assert compose.read_answer(exit_sign, 3) == '"EXIT". Three more lines I couldn\'t read.'
+    assert compose.read_answer([], 2).startswith("I see text but can't read it clearly. Try moving closer")
 
 
 @pytest.mark.parametrize(
     ("n", "words"), [(0, "no people"), (1, "one person"), (3, "three people"), (12, "12 people")]
 )
 def test_count_people(n: int, words: str) -> None:
-    assert answers.count_people(n) == words
+    assert count_people(n) == words
 
 
-def test_people_summary_left_to_right() -> None:
+def test_people_are_counted_left_to_right() -> None:
     h, w = 480, 640
-    right, left = np.zeros((h, w), bool), np.zeros((h, w), bool)
-    right[100:400, 560:600] = True
-    left[100:400, 40:80] = True
-    summary = answers.people_summary([locate(right, "person"), locate(left, "person")])
+    right, left = np.zeros((1, h, w), bool), np.zeros((1, h, w), bool)
+    right[0, 100:400, 560:600] = True
+    left[0, 100:400, 40:80] = True
+    people = [GroundedObject("person", right, "person"), GroundedObject("person", left, "person")]
+    everyone = Wanted(words="people", label="person", plural=True)
+    result = VisionResult("", "ask", "lite", people, question="how_many", subject=everyone)
+    summary = compose.question_answer(result, 70.0)
     assert summary.startswith("Two people: 11 o'clock")
     assert "; 1 o'clock" in summary and summary.endswith(".")
-    assert answers.people_summary([]) == ""
+    nobody = VisionResult("", "ask", "lite", [], question="how_many", subject=everyone)
+    assert compose.question_answer(nobody, 70.0) == "I don't see any people."
 
 
-def test_caption_is_honest_when_nothing_found() -> None:
-    said = answers.caption([], [])
-    assert said == answers.NOTHING_RECOGNISED
+def test_a_description_is_honest_when_nothing_found() -> None:
+    assert compose.describe([], []) == compose.NOTHING_RECOGNISED
 
 
 def test_unknown_class_names_it() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...spatial import COCO_CLASSES
 from ...types import Frame, GroundedObject
-from .captions import HAZARDS
+from ...vocabulary import HAZARD_CLASSES
 from .detector.detector import NMS_IOU, nms
 from .finder import Found
 from .masks import BoxMasker
@@ -124,7 +124,7 @@ class ObjectFinder:
         for d in self.detect_both(image, self.scan_threshold):
             # Vehicles are said first, as warnings, so they need the full threshold: a false "Caution:
             # bus" costs more than a missed mention (a laptop screen filling a photo scored 0.26 "bus").
-            if d.label in HAZARDS and d.score < self.threshold:
+            if d.label in HAZARD_CLASSES and d.score < self.threshold:
                 continue
             mask = self.mask(image, d.box, d.label)
             if np.count_nonzero(mask) >= MIN_AREA_SHARE * h * w:
