@@ -170,6 +170,7 @@ def test_person_models_load_without_matplotlib_and_find_the_same_people() -> Non
         "from sa2va_assist.config import Config\n"
         "from sa2va_assist.vision.lite.people import load_person_finder\n"
         f"image = cv2.cvtColor(cv2.imread({str(REPO / 'examples' / 'astronaut.jpg')!r}), cv2.COLOR_BGR2RGB)\n"
+        "load_person_finder(Config().lite)\n"  # a second load in the same process reuses the import
         "found = load_person_finder(Config().lite).find(image)\n"
         "print(json.dumps([[int(f.mask.sum()), round(f.score, 4)] for f in found]))\n"
         "print(json.dumps(sorted(m for m in ('matplotlib', 'mediapipe.tasks') if m in sys.modules)))\n"

@@ -231,6 +231,10 @@ def import_solutions() -> Any:
     import importlib
     import importlib.util
 
+    needed = ("face_detection", "selfie_segmentation", "pose")  # pose: calculator options
+    loaded = sys.modules.get(LEAN_PACKAGES[1])
+    if loaded is not None and all(hasattr(loaded, m) for m in needed):
+        return loaded  # imported before, the lean way or the package's own
     if "mediapipe" not in sys.modules:
         try:
             for name in LEAN_PACKAGES:  # the package objects, their __init__ not run
@@ -240,7 +244,7 @@ def import_solutions() -> Any:
                 sys.modules[name] = importlib.util.module_from_spec(spec)
             parent, _, child = LEAN_PACKAGES[1].rpartition(".")
             setattr(sys.modules[parent], child, sys.modules[LEAN_PACKAGES[1]])
-            for module in ("face_detection", "selfie_segmentation", "pose"):  # pose: calculator options
+            for module in needed:
                 importlib.import_module(f"{LEAN_PACKAGES[1]}.{module}")
             return sys.modules[LEAN_PACKAGES[1]]
         except ImportError:
