@@ -51,12 +51,15 @@ def frame_640x480():  # type: ignore[no-untyped-def]
 
 
 def one_ask(backend, frame, text: str) -> dict:  # type: ignore[no-untyped-def]
-    """What `sa2va-assist ask` does after reading the file: choose the task, run, build the document."""
+    """What `sa2va-assist ask` does after reading the file: choose the task, understand the words,
+    run, word the answer (the composer), build the document."""
+    from sa2va_assist.compose import answered
     from sa2va_assist.io.results import result_document
-    from sa2va_assist.tasks import choose_task
-    from sa2va_assist.types import VisionRequest
+    from sa2va_assist.spatial import DEFAULT_FOV_DEG
+    from sa2va_assist.tasks import choose_task, request_for
 
-    result = backend.run(VisionRequest((frame,), choose_task(text), text))
+    request = request_for((frame,), choose_task(text), text)
+    result = answered(request, backend.run(request), DEFAULT_FOV_DEG)
     return result_document(result, [frame])
 
 
