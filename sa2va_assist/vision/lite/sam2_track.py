@@ -154,7 +154,7 @@ class Sam2Tracker:
             states: list[State] = [
                 "keyframe" if i == t else "tracked" if m[i].any() else "lost" for i in range(len(m))
             ]
-            tracks.append(Track(cands[j].label, m, states))
+            tracks.append(Track(cands[j].label, m, states, float(cands[j].score)))
         return TrackResult(tracks, keyframes, len(frames), timings)
 
 

@@ -79,6 +79,7 @@ class Track:
     label: str  # the candidate's class label
     masks: np.ndarray  # (n_frames, H, W) bool; empty where lost and before the target was chosen
     states: list[State]  # per frame; "lost" also before the frame the target was chosen on
+    score: float | None = None  # the best detection score of the keyframes it was matched on
 
 
 @dataclass
@@ -112,6 +113,7 @@ class _Target:
         if cand.mask.shape != self.soft.shape:
             raise ValueError(f"a candidate mask is {cand.mask.shape}, frames are {self.soft.shape}")
         np.multiply(cand.mask, 255, out=self.soft, casting="unsafe")
+        self.track.score = max(self.track.score or 0.0, float(cand.score))
         if self.lost:
             self.since = t
         self.key_area, self.misses, self.lost = cand.area, 0, False

@@ -90,7 +90,8 @@ def ground_video(
 
     result = spaced_for(tracker, frames).track([f.image for f in frames], detect, select)
     finder.timings_ms["track_ms"] = result.tracking_ms_per_frame() * result.n_frames
-    tracks = [(t.label, t.masks, 1.0) for t in result.tracks]
+    # a track is as sure as the best detection it was matched on: doubt is said on video too
+    tracks = [(t.label, t.masks, 1.0 if t.score is None else t.score) for t in result.tracks]
     objects = grounded_objects(phrase, ref, tracks)
     return Grounding(objects, seen.get("resolution"), seen.get("frame", 0), seen.get("boxes", []))
 
