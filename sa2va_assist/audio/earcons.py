@@ -42,18 +42,19 @@ def earcon(name: str) -> tuple[npt.NDArray[np.float32], int]:
     return _shape(tone), RATE
 
 
-def _times(seconds: float) -> np.ndarray:
+def _times(seconds: float) -> npt.NDArray[np.float64]:
     return np.arange(round(seconds * RATE)) / RATE
 
 
-def _sweep(seconds: float, start_hz: float, end_hz: float) -> np.ndarray:
+def _sweep(seconds: float, start_hz: float, end_hz: float) -> npt.NDArray[np.float64]:
     """A sine gliding linearly from ``start_hz`` to ``end_hz`` (phase is the integral of frequency)."""
     t = _times(seconds)
     hz = start_hz + (end_hz - start_hz) * t / seconds
-    return np.sin(2 * np.pi * np.cumsum(hz) / RATE)
+    tone: npt.NDArray[np.float64] = np.sin(2 * np.pi * np.cumsum(hz) / RATE)
+    return tone
 
 
-def _shape(tone: np.ndarray) -> npt.NDArray[np.float32]:
+def _shape(tone: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     """Scale to PEAK and fade both ends to exactly 0 over FADE_S."""
     n = round(FADE_S * RATE)
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(n) / n)  # 0 -> 1

@@ -38,7 +38,9 @@ def _mel_to_hz(mel: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 @lru_cache(maxsize=4)
-def mel_filters(n_mels: int = 80, sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT) -> np.ndarray:
+def mel_filters(
+    n_mels: int = 80, sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT
+) -> npt.NDArray[np.float32]:
     """(n_mels, n_fft // 2 + 1) float32 triangular filters, Slaney-normalised (equal area)."""
     bins = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
     top = float(_hz_to_mel(np.array(sample_rate / 2)))
@@ -49,16 +51,16 @@ def mel_filters(n_mels: int = 80, sample_rate: int = SAMPLE_RATE, n_fft: int = N
     falling = ramps[2:] / widths[1:, None]
     weights = np.maximum(0.0, np.minimum(rising, falling))
     weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    return weights.astype(np.float32)
+    return np.asarray(weights, dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
-def _window() -> np.ndarray:
+def _window() -> npt.NDArray[np.float32]:
     # periodic Hann window, as torch.hann_window(N_FFT) gives
-    return (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
+    return np.asarray(0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(N_FFT) / N_FFT), dtype=np.float32)
 
 
-def log_mel(samples: npt.NDArray[np.float32], n_mels: int = 80, padding: int = 0) -> np.ndarray:
+def log_mel(samples: npt.NDArray[np.float32], n_mels: int = 80, padding: int = 0) -> npt.NDArray[np.float32]:
     """(n_mels, frames) float32 log-mel features of float32 mono 16 kHz ``samples``, after ``padding``
     zeros are appended; ``frames = (len(samples) + padding) // HOP``. Matches openai-whisper's
     ``log_mel_spectrogram(samples, n_mels, padding=padding)`` to float rounding."""
@@ -78,4 +80,4 @@ def log_mel(samples: npt.NDArray[np.float32], n_mels: int = 80, padding: int = 0
     mel = mel_filters(n_mels) @ power.T
     log_spec = np.log10(np.maximum(mel, 1e-10))
     log_spec = np.maximum(log_spec, log_spec.max() - FLOOR_DECADES)
-    return ((log_spec + 4.0) / 4.0).astype(np.float32)
+    return np.asarray((log_spec + 4.0) / 4.0, dtype=np.float32)

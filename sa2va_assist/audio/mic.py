@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ConfigError, DependencyError, InputError
 from .resampling import lowpass_taps, resample_poly
@@ -209,7 +210,7 @@ class MicrophoneSource:
         closer.start()
         closer.join(CLOSE_WAIT_S)
 
-    def _captured(self, indata: np.ndarray, frames: int, when: Any, status: Any) -> None:
+    def _captured(self, indata: npt.NDArray[Any], frames: int, when: Any, status: Any) -> None:
         """PortAudio's thread: int16 (frames, 1) -> float32 in [-1, 1], queued."""
         self._offer(indata[:, 0].astype(np.float32) / np.float32(32768))
 

@@ -26,8 +26,8 @@ def lowpass_taps(up: int, down: int) -> npt.NDArray[np.float64]:
     rate = max(up, down)
     half = HALF_LENGTH_PER_RATE * rate
     m = np.arange(-half, half + 1, dtype=np.float64)
-    taps = np.sinc(m / rate) * np.kaiser(2 * half + 1, KAISER_BETA)
-    return taps / taps.sum()
+    taps: npt.NDArray[np.float64] = np.sinc(m / rate) * np.kaiser(2 * half + 1, KAISER_BETA)
+    return taps / float(taps.sum())
 
 
 def resample_poly(

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -309,7 +309,7 @@ class WhisperRecognizer:
         raise NotImplementedError
 
 
-def _mono_float32(audio: np.ndarray) -> npt.NDArray[np.float32]:
+def _mono_float32(audio: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     samples = np.asarray(audio)
     if samples.ndim != 1:
         raise InputError(

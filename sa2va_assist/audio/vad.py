@@ -18,6 +18,7 @@ from math import ceil
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import DependencyError
 from ..onnx import cpu_session
@@ -52,8 +53,8 @@ class Vad:
     block on one thread (median, 2-core dev box). Loads in the constructor: DependencyError without
     onnxruntime or the model."""
 
-    _state: np.ndarray  # (2, 1, 128) float32: the model's recurrent memory
-    _window: np.ndarray  # (1, CONTEXT + BLOCK) float32: context, then the block being scored
+    _state: npt.NDArray[np.float32]  # (2, 1, 128) float32: the model's recurrent memory
+    _window: npt.NDArray[np.float32]  # (1, CONTEXT + BLOCK) float32: context, then the block being scored
 
     def __init__(self, threads: int = 1) -> None:
         self.model_path = model_path()

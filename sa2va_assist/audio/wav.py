@@ -54,7 +54,7 @@ def resample(audio: Audio, rate: int, target: int = SAMPLE_RATE) -> Audio:
     return resample_poly(audio, target // g, rate // g).astype(np.float32)
 
 
-def _decode(path: Path) -> tuple[np.ndarray, int]:
+def _decode(path: Path) -> tuple[npt.NDArray[np.float32], int]:
     """(samples: float32 (frames,) or (frames, channels) in [-1, 1], sample rate in Hz)."""
     try:
         import soundfile
@@ -67,7 +67,7 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
-def _decode_wave(path: Path) -> tuple[np.ndarray, int]:
+def _decode_wave(path: Path) -> tuple[npt.NDArray[np.float32], int]:
     """Integer PCM WAV with the standard library (8/16/24/32-bit)."""
     if path.suffix.lower() not in (".wav", ".wave"):
         raise DependencyError(

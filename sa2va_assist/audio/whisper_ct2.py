@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ModelError
 from ..paths import cache_root
@@ -50,7 +51,7 @@ class Ct2File:
     binary_version: int  # format version, one of SUPPORTED_BINARY_VERSIONS
     spec: str  # model specification name, "WhisperSpec" for Whisper
     revision: int  # revision of that specification (Whisper: 3 since ctranslate2 3.x)
-    variables: dict[str, np.ndarray]  # name -> array in its stored dtype (bfloat16 read as float32)
+    variables: dict[str, npt.NDArray[Any]]  # name -> array in its stored dtype (bfloat16 read as float32)
     aliases: dict[str, str]  # alias -> the variable name it shares storage with
 
 
@@ -86,7 +87,7 @@ def read_ct2(data: bytes | memoryview) -> Ct2File:
             f"expected a model.bin of binary version {SUPPORTED_BINARY_VERSIONS}",
         )
     spec, revision = r.string(), r.u("I")
-    variables: dict[str, np.ndarray] = {}
+    variables: dict[str, npt.NDArray[Any]] = {}
     for _ in range(r.u("I")):
         name = r.string()
         shape = tuple(r.u("I") for _ in range(r.u("B")))
@@ -156,7 +157,7 @@ def whisper_names(ct2_name: str) -> tuple[str, ...]:
     raise ModelError(f"unexpected variable {ct2_name!r} in the CTranslate2 Whisper model", "")
 
 
-def _dequantized(ct2: Ct2File, name: str) -> np.ndarray:
+def _dequantized(ct2: Ct2File, name: str) -> npt.NDArray[Any]:
     """The variable as float32; int8/int16 weights are divided by their ``<name>_scale``."""
     value = ct2.variables[ct2.aliases.get(name, name)]
     if value.dtype.kind == "f":
