@@ -171,7 +171,7 @@ def look_node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
         relocate = state.get("relocate", [])
         targets = _targets(task, state["request_text"], relocate)
         request = deps.request(frames, task, state["request_text"], targets)
-        result = answered(request, deps.backend.run(request), options.fov_deg, options.unsure_below)
+        result = deps.backend.run(request)
         vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
     except AssistError as err:
         said = [f"Sorry, I couldn't look: {err.message}."]
@@ -195,6 +195,10 @@ def look_node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
     if task == "gcg":  # a description masks everything in view: its hazards come from it
         scene, found = seen, warnings_for(seen, previous)
         emit(runtime, news(found, last))
+    # the composer's words for what was found are needed unless the objects found answer a find
+    # themselves (answer_node places them): no second placing on the common path
+    if intent not in MOVING_INTENTS or not seen:
+        result = answered(request, result, options.fov_deg, options.unsure_below)
     return {
         "seen": seen,
         "alternatives": [] if relocate else place(result.alternatives, options.fov_deg),
