@@ -26,6 +26,7 @@ from .vocabulary import (
     capitalised,
     class_of,
     count_people,
+    display_name,
     number_word,
     spoken_plural,
 )
@@ -74,7 +75,7 @@ def summarise(obj: GroundedObject, name: str, fov_deg: float) -> Seen | None:
     first = locate(obj.masks[frames[0]], label, fov_deg)
     h, w = obj.masks.shape[1:]
     moved = motion(first, last, w) if len(frames) > 1 else None
-    name = re.sub(r"\btv\b", "TV", name)
+    name = display_name(name)
     assert last.centroid is not None and last.box is not None
     return Seen(
         name=name,
@@ -95,8 +96,7 @@ def place(objects: Sequence[GroundedObject], fov_deg: float, name: str | None = 
     """Summaries of every object that was seen, named ``name`` or else by class (then phrase)."""
     out = []
     for obj in objects:
-        label_name = "TV" if obj.label == "tv" else obj.label
-        seen = summarise(obj, name or label_name or obj.phrase, fov_deg)
+        seen = summarise(obj, name or obj.label or obj.phrase, fov_deg)  # "tv" said "TV" there
         if seen is not None:
             out.append(seen)
     return out
@@ -187,8 +187,7 @@ def _describe_rank(label: str, group: Sequence[Seen]) -> tuple[int, float]:
 
 
 def _counted(label: str, n: int) -> str:
-    name = "TV" if label == "tv" else label
-    return a_or_an(name) if n == 1 else f"{number_word(n)} {spoken_plural(label)}"
+    return a_or_an(display_name(label)) if n == 1 else f"{number_word(n)} {spoken_plural(label)}"
 
 
 def describe(seen: Sequence[Seen], lines: Sequence[TextLine] = ()) -> str:
@@ -239,7 +238,7 @@ def question_answer(result: VisionResult, fov_deg: float) -> str:
         )
     seen = place(result.objects, fov_deg)
     label = subject.label or subject.words or "that"
-    name = "TV" if label == "tv" else label
+    name = display_name(label)
     people = label == "person"
     if question == "ahead":
         ahead = [s for s in seen if s["hour"] in AHEAD_HOURS]
@@ -314,6 +313,7 @@ def found_answer(
     model for (``result.unrecognised``) are left to its own words."""
     said: list[str] = []
     read = False
+    alike = place(result.alternatives, fov_deg)  # once: a singular reference that fitted several
     for target, found in _groups(targets, result.objects):
         if any(_same(u, phrase_of(target)) for u in result.unrecognised):
             continue
@@ -325,12 +325,12 @@ def found_answer(
         seen = place([o for o in found if o.label != "text"], fov_deg)
         if text:
             said.append(_text_sentence(text, result.text_lines, fov_deg))
-        name = target.label or (seen[0]["name"] if seen else "") or _noun(target.words) or "that"
-        name = "TV" if name == "tv" else name
+        name = display_name(
+            target.label or (seen[0]["name"] if seen else "") or _noun(target.words) or "that"
+        )
         if seen:
             several = spoken_plural(target.label) if target.label else name
             said += objects_answer(several, seen, target.plural or len(seen) > 1, unsure_below)
-            alike = place(result.alternatives, fov_deg)
             if len(alike) > 1 and not target.plural:
                 said.append(which_one(spoken_plural(target.label or name), alike))
         elif not text:

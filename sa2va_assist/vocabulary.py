@@ -89,6 +89,11 @@ _SPOKEN_PLURAL = {
 }  # fmt: skip
 
 
+def display_name(name: str) -> str:
+    """How a class name is written in an answer: "tv" as "TV", the rest as it is."""
+    return re.sub(r"\btv\b", "TV", name)
+
+
 def spoken_plural(name: str) -> str:
     """How a class name is said in the plural: "people", "cups", "TVs"."""
     if name in _SPOKEN_PLURAL:

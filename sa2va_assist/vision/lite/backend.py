@@ -18,7 +18,7 @@ import numpy as np
 
 from ...config import Config
 from ...errors import ConfigError, InputError
-from ...spatial import COCO_CLASSES, Position, locate
+from ...spatial import COCO_CLASSES
 from ...tasks import phrase_of, targets_of
 from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
 from ...types import Target as Wanted
@@ -254,9 +254,6 @@ class LiteBackend:
                 track = by_text.setdefault(f.text.casefold() if f.text else "", [None] * len(scene.frames))
                 track[i] = track[i] or f
         return [_grounded(next(f.text for f in t if f) or "text", "text", t, scene) for t in by_text.values()]
-
-    def _locate(self, mask: np.ndarray, label: str | None = "person") -> Position:
-        return locate(mask, label, self.config.spatial.horizontal_fov_deg)
 
 
 def _grounded(phrase: str, label: str, track: Sequence[Found | None], scene: Scene) -> GroundedObject:
