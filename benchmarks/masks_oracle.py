@@ -20,9 +20,9 @@ import numpy as np
 from sa2va_assist.config import Config
 from sa2va_assist.eval.metrics import jaccard
 from sa2va_assist.io.sources import read_image
+from sa2va_assist.referring import parse as parse_reference
 from sa2va_assist.vision.lite.finder import box_of
 from sa2va_assist.vision.lite.masks import load_box_masker
-from sa2va_assist.vision.lite.referring import parse_reference
 
 
 def _items(root: Path) -> list[tuple[str, Path, Path, str]]:

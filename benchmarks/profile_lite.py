@@ -20,10 +20,10 @@ import numpy as np
 from benchmarks.ask_latency import frame_640x480
 from sa2va_assist.config import Config
 from sa2va_assist.io.sources import load_frames
+from sa2va_assist.referring import parse as parse_reference
 from sa2va_assist.types import VisionRequest
 from sa2va_assist.vision import load_backend
 from sa2va_assist.vision.lite.objects import ObjectFinder
-from sa2va_assist.vision.lite.referring import parse_reference
 from sa2va_assist.vision.lite.resolving import Candidate, resolve
 from sa2va_assist.vision.lite.video_grounding import build_tracker
 

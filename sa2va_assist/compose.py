@@ -17,8 +17,8 @@ from typing import TypedDict
 
 import numpy as np
 
-from .spatial import locate, motion, position_phrase
-from .tasks import phrase_of, request_targets
+from .spatial import locate, motion, place_phrase, position_phrase
+from .tasks import phrase_of, understood
 from .types import GroundedObject, Target, TextLine, VisionRequest, VisionResult
 from .vocabulary import (
     HAZARD_CLASSES,
@@ -47,6 +47,7 @@ class Seen(TypedDict):
     name: str  # what to call it: the user's noun or the class ("red cup", "person")
     label: str | None  # object class when known ("cup"), for distances and re-finding
     words: str  # noun-first position: "Red cup, 2 o'clock, within reach."
+    place: str  # the place alone: "2 o'clock, within reach" ("" when not placed)
     hour: int | None  # clock direction 1..12, None when not placed
     distance_m: float | None  # rough metres, None when the class size is unknown
     x: float  # centroid, share of the frame width (0 = left edge)
@@ -58,9 +59,18 @@ class Seen(TypedDict):
 
 
 def place_words(seen: Seen) -> str:
-    """The place part of its words, without the name or the full stop: "2 o'clock, within reach"
-    ("" when the words hold no place)."""
-    return seen["words"].split(", ", 1)[1].rstrip(".") if ", " in seen["words"] else ""
+    """Where it is, without its name: "2 o'clock, within reach" ("" when not placed, or remembered
+    by a version that did not keep the place apart)."""
+    return seen.get("place", "")
+
+
+def renamed(seen: Seen, name: str) -> Seen:
+    """``seen`` under another name, its words too: "Cup, 2 o'clock, ..." -> "Red cup, 2 o'clock, ..."."""
+    where, capital = place_words(seen), capitalised(name)
+    out = seen.copy()
+    out["name"] = name
+    out["words"] = f"{capital}, {where}." if where else f"{capital}."
+    return out
 
 
 def summarise(obj: GroundedObject, name: str, fov_deg: float) -> Seen | None:
@@ -81,6 +91,7 @@ def summarise(obj: GroundedObject, name: str, fov_deg: float) -> Seen | None:
         name=name,
         label=label,
         words=position_phrase(name, last),
+        place=place_phrase(last),
         hour=last.clock_hour,
         distance_m=None if last.distance_m is None else round(last.distance_m, 2),
         x=round(last.centroid[0] / w, 4),
@@ -252,13 +263,14 @@ def question_answer(result: VisionResult, fov_deg: float) -> str:
             farther = f" {capitalised(count_people(len(seen)))} farther away." if seen else ""
             return f"No one within about {NEAR_M:.0f} metres.{farther}"
         return f"{capitalised(count_people(len(near)))} near you: {'; '.join(place_words(s) for s in near)}."
-    asked = _noun(subject.words) or name  # the user's noun: "I don't see a mug."
+    named = subject.head or subject.words  # the user's word for it ("mug"), not the class
+    asked = _noun(named) or name  # "I don't see a mug."
     if question == "what_colour":
         if not result.objects:
             return f"I don't see {a_or_an(asked)}."
         colours = result.objects[0].attributes.get("colours") or []
         said = " and ".join(colours) if colours else "of mixed colours"
-        return f"The {subject.words or name} looks {said}. Colours are approximate."
+        return f"The {named or name} looks {said}. Colours are approximate."
     if not seen:
         if people:
             return "No, I don't see anyone." if question == "is_there" else "I don't see any people."
@@ -379,6 +391,6 @@ def answered(
     facts = result.objects or result.unmatched
     if result.task != "segment" and (result.answer or not facts):
         return result  # the backend answered in its own words (a caption, a count, a model's reply)
-    words = found_answer(request_targets(request), result, fov_deg, unsure_below)
+    words = found_answer(understood(request).targets, result, fov_deg, unsure_below)
     own = [result.answer] if result.answer else []  # what the backend adds ("I can't recognise ...")
     return dataclasses.replace(result, answer=" ".join(words + own))

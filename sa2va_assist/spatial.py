@@ -222,13 +222,16 @@ def position_phrase(name: str, pos: Position) -> str:
     noun = re.sub(r"^(the|a|an|my|your|our)\s+", "", name.strip(), flags=re.IGNORECASE)
     noun = noun.rstrip(".,;:!?") or "object"
     noun = noun[0].upper() + noun[1:]
+    where = place_phrase(pos)
+    return f"{noun}, {where}." if where else f"{noun}: not found."
+
+
+def place_phrase(pos: Position) -> str:
+    """The place alone: "2 o'clock, within reach", "11 o'clock, at eye level"; "" when not found."""
     if not pos.found or pos.clock_hour is None:
-        return f"{noun}: not found."
-    parts = [noun, f"{pos.clock_hour} o'clock"]
+        return ""
     extra = pos.distance_phrase or pos.height
-    if extra:
-        parts.append(extra)
-    return ", ".join(parts) + "."
+    return f"{pos.clock_hour} o'clock, {extra}" if extra else f"{pos.clock_hour} o'clock"
 
 
 def motion(first: Position, last: Position, width: int) -> str | None:

@@ -1,12 +1,23 @@
-"""Pure rules that turn a user's words into a task and into target phrases. No I/O; table-tested."""
+"""Pure rules that turn a user's words into what a request asks: the task, the targets (each phrase
+understood by ``referring.parse``) and, for a question, which kind it is (``question_of``). The agent,
+``ask`` and the API build requests through these; a backend never parses words itself. No I/O;
+table-tested."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
-from .types import EVERYTHING, Frame, Target, Task, VisionRequest
-from .vocabulary import TEXT_WORDS, classes_named, spoken_plural
+from . import referring
+from .referring import normalise
+from .types import EVERYTHING, Frame, Question, Target, Task, VisionRequest
+from .vocabulary import PERSON_PLURAL, PERSON_SINGULAR, TEXT_WORDS, spoken_plural
+
+__all__ = [
+    "choose_task", "normalise", "phrase_of", "question_of", "request_for", "split_targets", "target_of",
+    "targets_of", "understood",
+]  # fmt: skip
 
 _READ = re.compile(
     r"\b(read|what does (it|this|that|the \w+) say|what('s| is) written|text|sign|label|letters?|menu)\b"
@@ -38,12 +49,6 @@ _TAIL = re.compile(
 )
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b|&|\bas well as\b|\bplus\b)\s*")
 _BACKREF = re.compile(r"^(its|his|her|their|the one|that)\b")  # "the horse and its rider": one target
-
-
-def normalise(text: str) -> str:
-    """Lower-case, single-spaced, curly quotes straightened."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def choose_task(text: str) -> Task:
@@ -89,18 +94,18 @@ _EVERYTHING = re.compile(
 
 
 def target_of(phrase: str) -> Target:
-    """One object phrase understood: its class (the first COCO class it names; "text" for the sign,
-    the words, ...), whether it means every instance, or every object ("everything")."""
+    """One object phrase understood (``referring.parse``): its classes and attributes, whether it means
+    every instance, text ("the sign", "the words": every line), or every object ("everything"). Its
+    ``words`` are the phrase as given."""
     words = " ".join(phrase.split())
     if _EVERYTHING.match(words):
         return EVERYTHING
-    named = classes_named(words)
-    label, plural = named[0] if named else (None, False)
-    if label is None and TEXT_WORDS & set(re.findall(r"[a-z]+", words.lower())):
-        return Target(words=words, label="text", plural=True)  # every line: reading order does the rest
-    if re.match(r"^(?:all|every|each|any)\b", words, re.I):
-        plural = True
-    return Target(words=words, label=label, plural=plural)
+    target = dataclasses.replace(referring.parse(words), words=words)
+    if not target.classes and TEXT_WORDS & set(re.findall(r"[a-z]+", words.lower())):
+        return Target(words=words, label="text", plural=True, head=target.head)  # reading order does the rest
+    if re.match(r"^any\b", words, re.I):  # "any cups" and "any cup" alike
+        target = dataclasses.replace(target, plural=True)
+    return target
 
 
 def targets_of(text: str) -> tuple[Target, ...]:
@@ -118,13 +123,83 @@ def phrase_of(target: Target) -> str:
     return spoken_plural(target.label) if target.plural else f"the {target.label}"
 
 
-def request_targets(request: VisionRequest) -> tuple[Target, ...]:
-    """The request's targets, or those read from its text when the caller gave none."""
-    return request.targets or targets_of(request.text)
+_TEXT = Target(words="text", label="text", plural=True)
+_PEOPLE = Target(words="people", label="person", plural=True, head="people")
+_READ_TEXT = re.compile(
+    r"\b(?:what does (?:it|this|that|the \w+) say|what(?:'s| is) (?:written|on the \w+)|"
+    r"read (?:it|this|that|the \w+)|what do(?:es)? the \w+ say)\b"
+)
+_TEXT_PRESENT = re.compile(
+    r"^(?:is|are) there (?:any )?(?:\w+ )?(?:text|writing|words|sign|signs|label|letters)\b"
+)
+# Questions about objects: (kind, pattern with the object phrase as ``x``).
+_FORMS: tuple[tuple[Question, re.Pattern[str]], ...] = (
+    ("how_many", re.compile(
+        r"^how many (?P<x>.+?)(?: are there| do you see| can you see| are (?:there|here|in .+))?$"
+    )),
+    ("is_there", re.compile(
+        r"^(?:is|are) there (?:an? |any |some )?(?P<x>.+?)(?: here| in (?:the|this) .+)?$"
+    )),
+    ("is_there", re.compile(r"^(?:do|can) you see (?:an? |any |some |the |my )?(?P<x>.+?)$")),
+    ("what_colour", re.compile(r"^what colou?r (?:is|are) (?P<x>.+?)$")),
+    ("where", re.compile(r"^where(?:'s| is| are) (?P<x>.+?)$")),
+    ("ahead", re.compile(r"^what(?:'s| is) (?:in front of me|ahead|in front)$")),
+    ("near", re.compile(
+        r"^(?:who(?:'s| is)|is (?:any|some)(?:one|body)|are there (?:any )?people) "
+        r"(?:near|close|nearby|around)(?: (?:to )?(?:me|by|here))?$"
+    )),
+)  # fmt: skip
+# Questions about people in other words: "is anyone there?", "who is here?", "how many people ...".
+_PEOPLE_FORMS: tuple[tuple[Question, re.Pattern[str]], ...] = (
+    ("how_many", re.compile(r"\bhow many\b.*\b(?:people|persons|men|women|children|kids|person)\b")),
+    ("where", re.compile(r"\bwhere(?:'s| is| are)?\b")),
+    ("is_there", re.compile(
+        r"^(?:is|are|do you see|can you see|do i see)\b.*\b(?:anyone|anybody|someone|somebody|"
+        r"people|person|persons|man|woman|child|kid|boy|girl|guy|lady|humans?)\b|"
+        r"^who(?:'s| is) (?:there|here|in front|around)\b"
+    )),
+)  # fmt: skip
+
+
+def question_of(text: str) -> tuple[Question, tuple[Target, ...]]:
+    """Which kind of question ``text`` is and what it is about: ("how_many", (chairs,)) for "How many
+    chairs are there?", ("read", (text,)) for "What does the sign say?", ("open", ()) for a question
+    no rule covers (a backend that takes language answers it from the words)."""
+    t = normalise(text)
+    if _READ_TEXT.search(t):
+        return "read", (_TEXT,)
+    if _TEXT_PRESENT.search(t):
+        return "is_there", (_TEXT,)
+    bare = t.rstrip(" ?.!")
+    for kind, pattern in _FORMS:
+        if match := pattern.match(bare):
+            phrase = match.groupdict().get("x") or ""
+            if kind == "ahead":
+                return kind, (EVERYTHING,)
+            if kind == "near":
+                return kind, (_PEOPLE,)
+            return kind, (targets_of(phrase) if kind == "where" else (target_of(phrase),))
+    for kind, pattern in _PEOPLE_FORMS:
+        if pattern.search(t) and (kind != "where" or set(re.findall(r"[a-z]+", t)) & _PERSON_WORDS):
+            return kind, (targets_of(text) if kind == "where" else (_PEOPLE,))
+    return "open", ()
+
+
+_PERSON_WORDS = PERSON_SINGULAR | PERSON_PLURAL
 
 
 def request_for(frames: Sequence[Frame], task: Task, text: str) -> VisionRequest:
-    """The request for ``text`` about ``frames``: the words, and for a segmentation the targets
-    understood from them (the same understanding the agent uses)."""
-    targets = targets_of(text) if task == "segment" else ()
-    return VisionRequest(tuple(frames), task, text, targets)
+    """The request for ``text`` about ``frames``: the words and what was understood from them, the
+    targets of a segmentation or the kind and subject of a question (the agent's understanding too)."""
+    return understood(VisionRequest(tuple(frames), task, text))
+
+
+def understood(request: VisionRequest) -> VisionRequest:
+    """``request`` with its targets (a segmentation) or its question and subject (an "ask") understood
+    from its words when its caller did not fill them in; other requests as they are."""
+    if request.task == "segment" and not request.targets:
+        return dataclasses.replace(request, targets=targets_of(request.text))
+    if request.task == "ask" and request.question is None:
+        question, targets = question_of(request.text)
+        return dataclasses.replace(request, question=question, targets=request.targets or targets)
+    return request

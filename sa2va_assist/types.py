@@ -40,17 +40,47 @@ QUESTIONS: tuple[Question, ...] = (
 )  # fmt: skip
 
 
+# Which one of several a singular target means ("the cup on the left", "the biggest dog"), the side an
+# ordinal counts from ("the second chair from the left"), and how a target relates to another object.
+Place = Literal["left", "right", "middle", "top", "bottom", "nearest", "farthest", "biggest", "smallest"]
+Direction = Literal["left", "right", "top", "bottom", "nearest", "farthest", "biggest", "smallest"]
+RelationKind = Literal["on", "under", "next to", "in front of", "behind", "holding", "riding", "with", "in"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """ "the cup *on the table*": how a target relates to another object, itself a target."""
+
+    kind: RelationKind
+    other: Target
+
+
 @dataclass(frozen=True)
 class Target:
-    """One thing a request is about, as understood from the user's words: which class it is (when it
-    is one of the classes a backend knows: ``vocabulary.classes_named``), whether every instance is
-    meant, or every noticeable object. ``words`` keep the user's own naming, with its attributes
-    ("the red cup on the left"), for backends that take language and for saying it back."""
+    """One thing a request is about, as understood from the user's words (``referring.parse``): which
+    classes it can be (of those a backend knows: ``vocabulary``), whether every instance is meant, or
+    every noticeable object, and the attributes that pick one (colour, place, order, size, a relation
+    to another target). ``words`` keep the user's own naming ("the red cup on the left") for backends
+    that take language and for saying it back. ``classes`` empty and ``unknown`` empty: any class."""
 
     words: str = ""  # how the user named it: "the red cup", "cups"; "" for everything
-    label: str | None = None  # class name when known ("cup", "person"); None: open vocabulary only
+    label: str | None = None  # class name when known ("cup", "person", "text"); None: open vocabulary
     plural: bool = False  # every instance ("cups", "all the people"), not one
     everything: bool = False  # every noticeable object in view (the hazard scan, "what is around me")
+    head: str | None = None  # the word(s) that named it: "swan", "teddy bear", "cups"; None: unnamed
+    classes: tuple[str, ...] = ()  # every class the head may name ("glass": cup, wine glass)
+    colour: str | None = None  # a palette colour name ("red", "grey")
+    position: Place | None = None  # which one of several, for a singular target
+    ordinal: tuple[int, Direction] | None = None  # (2, "left"): the second from the left, 1-based
+    relation: Relation | None = None
+    count: int | None = None  # "two cups" -> 2; "both" -> 2
+    parts: tuple[Target, ...] = ()  # "the horse and its rider": more objects in the same target
+    unknown: tuple[str, ...] = ()  # head words no known class covers (this target's and its parts')
+    rest: str = ""  # words after the head that were not understood: "driving down the street"
+
+    def __post_init__(self) -> None:
+        if self.label and not self.classes and self.label != "text":
+            object.__setattr__(self, "classes", (self.label,))
 
     @property
     def name(self) -> str:
@@ -71,7 +101,7 @@ class VisionRequest:
     task: Task
     text: str = ""
     targets: tuple[Target, ...] = ()
-    question: Question | None = None
+    question: Question | None = None  # the kind of question an "ask" is; its subject is ``targets``
 
     @property
     def is_video(self) -> bool:

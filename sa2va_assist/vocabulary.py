@@ -58,6 +58,30 @@ TEXT_WORDS = frozenset({
     "label", "labels", "caption", "captions", "title", "heading", "notice", "poster", "inscription",
 })  # fmt: skip
 
+# Colours a user can name: the fixed palette lite measures (``vision/lite/colours.py``), and the words
+# people say for them.
+PALETTE: tuple[str, ...] = (
+    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "grey",
+)  # fmt: skip
+COLOUR_WORDS: dict[str, str] = {
+    **{c: c for c in PALETTE},
+    "gray": "grey", "silver": "grey", "gold": "yellow", "golden": "yellow", "navy": "blue",
+    "violet": "purple", "magenta": "purple", "lilac": "purple", "blond": "yellow", "blonde": "yellow",
+}  # fmt: skip
+
+# Words that name a person. They only select the class: nothing here judges gender, age or any other
+# personal trait, so every match is answered as "person".
+PERSON_SINGULAR = frozenset({
+    "person", "man", "woman", "child", "kid", "boy", "girl", "guy", "lady", "gentleman", "baby",
+    "toddler", "adult", "human", "someone", "somebody", "anyone", "anybody", "pedestrian", "individual",
+    "teenager",
+})  # fmt: skip
+PERSON_PLURAL = frozenset({
+    "people", "persons", "men", "women", "children", "kids", "boys", "girls", "guys", "ladies",
+    "gentlemen", "babies", "toddlers", "adults", "humans", "pedestrians", "individuals", "teenagers",
+    "everyone", "everybody", "crowd",
+})  # fmt: skip
+
 # Moving things that matter to someone walking: said first (ACCESSIBILITY.md: hazards first), by the
 # agent's warnings and in scene descriptions alike.
 HAZARD_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle", "train")

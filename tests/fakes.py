@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sa2va_assist.tasks import phrase_of, request_targets
+from sa2va_assist.tasks import phrase_of, understood
 from sa2va_assist.types import EVERYTHING, GroundedObject, VisionRequest, VisionResult
 
 # Pure colours a synthetic scene is painted with; the fake "model" finds them (within a tolerance).
@@ -26,7 +26,7 @@ class ColourBackend:
     def run(self, request: VisionRequest) -> VisionResult:
         self.requests.append(request)
         objects = []
-        targets = request_targets(request) if request.task == "segment" else ()
+        targets = understood(request).targets if request.task == "segment" else ()
         for phrase in [phrase_of(t) for t in targets]:
             colour = next((c for c in COLOURS if c in phrase), None)
             if colour is None:
@@ -129,7 +129,7 @@ class PaintedBackend:
         objects: list[GroundedObject] = []
         alternatives: list[GroundedObject] = []
         if request.task in ("segment", "gcg"):
-            targets = (EVERYTHING,) if request.task == "gcg" else request_targets(request)
+            targets = (EVERYTHING,) if request.task == "gcg" else understood(request).targets
             for target in targets:  # the class when the request says it, else read from its words
                 phrase = phrase_of(target)
                 labels: list[str | None]

@@ -12,7 +12,8 @@ from sa2va_assist.agent.state import Seen
 def seen(name: str, x: float = 0.5, hour: int | None = 12, area: float = 0.1) -> Seen:
     """A remembered object: ``x`` its centroid, a share of the frame width; ``area`` a share of the frame."""
     return Seen(
-        name=name, label=name, words=f"{name.capitalize()}, {hour} o'clock.", hour=hour, distance_m=None,
+        name=name, label=name, words=f"{name.capitalize()}, {hour} o'clock.", place=f"{hour} o'clock",
+        hour=hour, distance_m=None,
         x=x, y=0.5, bottom=0.7, area=area, motion=None, score=None,
     )  # fmt: skip
 

@@ -14,7 +14,8 @@ from sa2va_assist.types import Target
 
 def seen(label: str, name: str | None = None) -> Seen:
     return Seen(
-        name=name or label, label=label, words=f"{label}, 12 o'clock.", hour=12, distance_m=None,
+        name=name or label, label=label, words=f"{label}, 12 o'clock.", place="12 o'clock", hour=12,
+        distance_m=None,
         x=0.5, y=0.5, bottom=0.9, area=0.1, motion=None, score=None,
     )  # fmt: skip
 
@@ -50,7 +51,7 @@ def test_the_hazard_scan_asks_for_everything_by_flag() -> None:
         ("all the people", "person", True),
         ("a man riding a horse", "person", False),
         ("my phone", "cell phone", False),
-        ("the keys", None, False),
+        ("the keys", None, True),  # no class, but still every one of them
     ],
 )
 def test_a_phrase_is_understood_once_into_a_target(phrase: str, label: str | None, plural: bool) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sa2va_assist.agent.hazards import APPROACH_NEAR_M, PATH_NEAR_M, VEHICLE_NEAR_M, hazards
@@ -13,10 +14,13 @@ from sa2va_assist.compose import (
     compose,
     object_sentence,
     objects_answer,
+    place,
     place_words,
+    renamed,
     sentences_of,
     which_one,
 )
+from sa2va_assist.types import GroundedObject
 
 
 def seen(
@@ -36,7 +40,8 @@ def seen(
             f", roughly {distance_m:g} metres away" if distance_m is not None else ""
         )
     return Seen(
-        name=label, label=label, words=f"{label.capitalize()}, {where}.", hour=hour, distance_m=distance_m,
+        name=label, label=label, words=f"{label.capitalize()}, {where}.", place=where, hour=hour,
+        distance_m=distance_m,
         x=x, y=0.5, bottom=bottom, area=0.1, motion=motion, score=score,
     )  # fmt: skip
 
@@ -313,13 +318,13 @@ def test_nothing_in_view_is_no_hazard() -> None:
     assert hazards([]) == []
 
 
-@pytest.mark.parametrize(
-    ("words", "place"),
-    [
-        ("Red cup, 2 o'clock, within reach.", "2 o'clock, within reach"),
-        ("Car, 12 o'clock, roughly 5 metres away.", "12 o'clock, roughly 5 metres away"),
-        ("Cup.", ""),
-    ],
-)
-def test_place_words_are_the_words_after_the_name(words: str, place: str) -> None:
-    assert place_words(Seen(seen("cup"), words=words)) == place  # type: ignore[typeddict-item]
+def test_the_place_is_kept_apart_from_the_words_not_parsed_back() -> None:
+    """A place is worded once (``spatial.place_phrase``); renaming keeps it and rewrites the words."""
+    mask = np.zeros((480, 640), bool)
+    mask[200:300, 500:600] = True
+    (cup,) = place([GroundedObject("the cup", mask[None], "cup")], 70.0)
+    assert cup["words"] == f"Cup, {cup['place']}." and cup["place"].startswith("1 o'clock")
+    red = renamed(cup, "red cup")
+    assert (red["words"], place_words(red)) == (f"Red cup, {cup['place']}.", cup["place"])
+    old = {k: v for k, v in cup.items() if k != "place"}  # remembered by an older version
+    assert place_words(old) == ""  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ import pytest
 from sa2va_assist import compose
 from sa2va_assist.compose import answered
 from sa2va_assist.config import Config
+from sa2va_assist.referring import parse as parse_reference
+from sa2va_assist.tasks import question_of
 from sa2va_assist.types import Frame, GroundedObject, VisionRequest, VisionResult
 from sa2va_assist.vision.lite import asking
 from sa2va_assist.vision.lite.finder import Found
@@ -23,8 +25,6 @@ from sa2va_assist.vision.lite.objects import (
     ground_image,
     referable,
 )
-from sa2va_assist.vision.lite.questions import object_question
-from sa2va_assist.vision.lite.referring import parse_reference
 from tests.conftest import REPO
 
 
@@ -62,24 +62,6 @@ def _scene() -> np.ndarray:
 
 
 CUPS = [Det("cup", 0.9, (60, 300, 120, 360)), Det("cup", 0.8, (500, 300, 560, 360))]
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("How many chairs are there?", ("count", "chairs")),
-        ("is there a dog", ("present", "dog")),
-        ("Are there any cars here?", ("present", "cars")),
-        ("do you see my phone", ("present", "phone")),
-        ("What colour is the cup?", ("colour", "the cup")),
-        ("what color are the cars", ("colour", "the cars")),
-        ("where's my bag", ("where", "my bag")),
-        ("What is in front of me?", ("ahead", "")),
-        ("what time is it", None),
-    ],
-)
-def test_object_questions(question: str, expected: tuple[str, str] | None) -> None:
-    assert object_question(question) == expected
 
 
 def _found(label: str, box: tuple[int, int, int, int], shape: tuple[int, int] = (480, 640)) -> Found:
@@ -199,22 +181,23 @@ def test_weak_detections_count_only_as_a_last_resort_for_one_named_object() -> N
     assert [d.score for d in referable(strong, parse_reference("the cup"))] == [0.5]
 
 
-def asked(finder: ObjectFinder, image: np.ndarray, kind: str, phrase: str, fov: float = 70.0) -> tuple:
-    """(the answer as ask words it, the objects): lite's facts for a ``kind`` question, composed."""
-    own, objects, subject = asking.facts(finder, image, kind, phrase)
-    result = VisionResult(own, "ask", "lite", objects, question=asking.QUESTION_OF[kind], subject=subject)
-    return answered(VisionRequest((), "ask", phrase), result, fov).answer, objects
+def asked(finder: ObjectFinder, image: np.ndarray, question: str, fov: float = 70.0) -> tuple:
+    """(the answer as ask words it, the objects): lite's facts for ``question``, composed."""
+    kind, (subject,) = question_of(question)
+    own, objects = asking.facts(finder, image, kind, subject)
+    result = VisionResult(own, "ask", "lite", objects, question=kind, subject=subject)
+    return answered(VisionRequest((), "ask", question), result, fov).answer, objects
 
 
 def test_asking_counts_presence_and_unknown_classes() -> None:
     image = _scene()
     finder = ObjectFinder(ScriptedDetector(CUPS), BoxMasker(segment=None))
-    count, objects = asked(finder, image, "count", "cups")
+    count, objects = asked(finder, image, "how many cups are there?")
     assert count.startswith("Two cups: 11 o'clock") and len(objects) == 2
-    assert asked(finder, image, "present", "dog")[0] == "I don't see a dog."
-    assert asked(finder, image, "present", "cups")[0].startswith("Yes. Two cups: 11 o'clock")
-    assert "can't recognise 'keys'" in asked(finder, image, "present", "keys")[0]
-    colour, (cup,) = asked(finder, image, "colour", "the cup on the left")
+    assert asked(finder, image, "is there a dog?")[0] == "I don't see a dog."
+    assert asked(finder, image, "are there cups?")[0].startswith("Yes. Two cups: 11 o'clock")
+    assert "can't recognise 'keys'" in asked(finder, image, "are there keys?")[0]
+    colour, (cup,) = asked(finder, image, "what colour is the cup on the left?")
     assert colour.startswith("The cup looks red") and cup.attributes["colours"][0] == "red"
 
 
@@ -364,11 +347,12 @@ def test_who_is_near_counts_people_by_distance_only() -> None:
     close = Det("person", 0.9, (250, 20, 390, 470))  # fills the height: about 1.4 m away at 70 degrees
     far = Det("person", 0.9, (40, 200, 70, 260))  # 60 px tall: well beyond 3 m
     finder = ObjectFinder(ScriptedDetector([close, far]), BoxMasker(segment=None))
-    assert object_question("Who is near me?") == ("near", "")
-    said, objects = asked(finder, image, "near", "")
+    said, objects = asked(finder, image, "Who is near me?")
     assert said.startswith("One person near you: 12 o'clock") and len(objects) == 2  # both, with masks
     nobody = ObjectFinder(ScriptedDetector([far]), BoxMasker(segment=None))
-    assert asked(nobody, image, "near", "")[0] == "No one within about 3 metres. One person farther away."
+    assert (
+        asked(nobody, image, "Who is near me?")[0] == "No one within about 3 metres. One person farther away."
+    )
 
 
 def test_grounded_caption_detects_the_newest_frame_once() -> None:
@@ -414,10 +398,10 @@ def test_what_is_ahead_comes_from_the_scan_and_leaves_out_the_sides() -> None:
     image[200:280, 280:340] = (220, 30, 30)  # a "cup" straight ahead
     image[200:280, 580:640] = (30, 30, 220)  # a "book" at the right edge: 2 o'clock in a 120 degree view
     finder = ObjectFinder(SquareDetector(), BoxMasker(segment=None), scan_threshold=0.3)
-    said, _ = asked(finder, image, "ahead", "", 120.0)
+    said, _ = asked(finder, image, "What is ahead?", 120.0)
     assert said.startswith("Ahead: A cup, 12 o'clock") and "book" not in said
     assert sorted(f.label for f in finder.scan(image)) == ["book", "cup"]  # seen, but not ahead
     empty = ObjectFinder(SquareDetector(), BoxMasker(segment=None))
-    assert asked(empty, np.full((480, 640, 3), 120, np.uint8), "ahead", "", 120.0)[0] == (
+    assert asked(empty, np.full((480, 640, 3), 120, np.uint8), "What is ahead?", 120.0)[0] == (
         "Nothing I recognise straight ahead."
     )

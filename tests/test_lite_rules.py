@@ -10,61 +10,95 @@ import pytest
 
 from sa2va_assist import compose
 from sa2va_assist.errors import DependencyError
-from sa2va_assist.types import GroundedObject, TextLine, VisionResult
+from sa2va_assist.tasks import question_of, target_of
+from sa2va_assist.types import EVERYTHING, GroundedObject, TextLine, VisionResult
 from sa2va_assist.types import Target as Wanted
 from sa2va_assist.vision.lite import answers
 from sa2va_assist.vision.lite.finder import Found, box_of, by_prominence, pick
 from sa2va_assist.vision.lite.loader import _missing
 from sa2va_assist.vision.lite.ocr import TextRegion, group_lines
-from sa2va_assist.vision.lite.phrases import Target, parse_target, question_intent
 from sa2va_assist.vision.lite.scene import text_frame_indices
 from sa2va_assist.vocabulary import count_people
 from tests.conftest import REPO
 
 
 @pytest.mark.parametrize(
-    ("phrase", "expected"),
+    ("phrase", "label", "plural", "position", "unknown"),
     [
-        ("the person", Target("person", False, None, "person")),
-        ("the people", Target("person", True, None, "people")),
-        ("the man on the left", Target("person", False, "left", "man on the left")),
-        ("the girl on the right", Target("person", False, "right", "girl on the right")),
-        ("the child in the middle", Target("person", False, "middle", "child in the middle")),
-        ("all the women", Target("person", True, None, "all the women")),
-        ("two persons", Target("person", True, None, "two persons")),
-        ("everyone", Target("person", True, None, "everyone")),
-        ("the sign", Target("text", True, None, "sign")),
-        ("the words on the left", Target("text", True, None, "words on the left")),
-        ("the keys", Target("unknown", False, None, "keys")),
-        ("my red cup", Target("unknown", False, None, "red cup")),
+        ("the person", "person", False, None, ()),
+        ("the people", "person", True, None, ()),
+        ("the man on the left", "person", False, "left", ()),
+        ("the girl on the right", "person", False, "right", ()),
+        ("the child in the middle", "person", False, "middle", ()),
+        ("all the women", "person", True, None, ()),
+        ("two persons", "person", True, None, ()),
+        ("everyone", "person", True, None, ()),
+        ("the sign", "text", True, None, ()),
+        ("the words on the left", "text", True, None, ()),
+        ("the keys", None, True, None, ("keys",)),
+        ("my red cup", "cup", False, None, ()),
+        ("any cup", "cup", True, None, ()),
     ],
 )
-def test_parse_target(phrase: str, expected: Target) -> None:
-    assert parse_target(phrase) == expected
+def test_target_of(
+    phrase: str, label: str | None, plural: bool, position: str | None, unknown: tuple[str, ...]
+) -> None:
+    """One understanding of a phrase for every backend: class, plural, place, and what no class covers."""
+    target = target_of(phrase)
+    assert (target.label, target.plural, target.position, target.unknown) == (
+        label,
+        plural,
+        position,
+        unknown,
+    )
+    assert target.words == phrase
+
+
+def test_target_of_keeps_attributes_for_backends() -> None:
+    """Colour, order and relation reach a backend as fields, not only as words."""
+    cup = target_of("the second red cup from the left on the table")
+    assert (cup.label, cup.colour, cup.ordinal) == ("cup", "red", (2, "left"))
+    assert cup.relation is not None and (cup.relation.kind, cup.relation.other.label) == (
+        "on",
+        "dining table",
+    )
+    assert target_of("everything") == EVERYTHING
 
 
 @pytest.mark.parametrize(
-    ("question", "intent"),
+    ("question", "kind", "label", "plural"),
     [
-        ("How many people are there?", "count_people"),
-        ("how many persons can you see", "count_people"),
-        ("Is there a person?", "person_present"),
-        ("Are there people in front of me?", "person_present"),
-        ("is anyone there", "person_present"),
-        ("Who's there?", "person_present"),
-        ("Where is the person?", "where_person"),
-        ("where are the people", "where_person"),
-        ("What does it say?", "read_text"),
-        ("what does the sign say", "read_text"),
-        ("Is there any text?", "text_present"),
-        ("is there a sign", "text_present"),
-        ("Where are my keys?", None),
-        ("What colour is the car?", None),
-        ("Is it raining?", None),
+        ("How many people are there?", "how_many", "person", True),
+        ("how many persons can you see", "how_many", "person", True),
+        ("How many chairs are there?", "how_many", "chair", True),
+        ("Is there a person?", "is_there", "person", False),
+        ("Are there people in front of me?", "is_there", "person", True),
+        ("is anyone there", "is_there", "person", True),
+        ("Who's there?", "is_there", "person", True),
+        ("is there a dog", "is_there", "dog", False),
+        ("Are there any cars here?", "is_there", "car", True),
+        ("do you see my phone", "is_there", "cell phone", False),
+        ("Where is the person?", "where", "person", False),
+        ("where are the people", "where", "person", True),
+        ("where's my bag", "where", "backpack", False),
+        ("What does it say?", "read", "text", True),
+        ("what does the sign say", "read", "text", True),
+        ("Is there any text?", "is_there", "text", True),
+        ("is there a sign", "is_there", "text", True),
+        ("What colour is the car?", "what_colour", "car", False),
+        ("what color are the cars", "what_colour", "car", True),
+        ("What is in front of me?", "ahead", None, True),
+        ("Who is near me?", "near", "person", True),
+        ("Is it raining?", "open", None, False),
+        ("what time is it", "open", None, False),
     ],
 )
-def test_question_intent(question: str, intent: str | None) -> None:
-    assert question_intent(question) == intent
+def test_question_of(question: str, kind: str, label: str | None, plural: bool) -> None:
+    """The kind of question and its subject, understood once for every backend."""
+    asked, targets = question_of(question)
+    assert asked == kind
+    subject = targets[0] if targets else Wanted()
+    assert (subject.label, subject.plural) == (label, plural)
 
 
 def _region(text: str, box: tuple[int, int, int, int]) -> TextRegion:

@@ -9,36 +9,38 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sa2va_assist.referring import parse as parse_reference
 from sa2va_assist.spatial import COCO_CLASSES
+from sa2va_assist.tasks import target_of
+from sa2va_assist.types import Relation, Target
+from sa2va_assist.vision.lite.answers import describe_unknown
 from sa2va_assist.vision.lite.colours import PALETTE, colour_shares, pixel_colours
 from sa2va_assist.vision.lite.finder import Found
-from sa2va_assist.vision.lite.phrases import parse_target
-from sa2va_assist.vision.lite.referring import Reference, Relation, describe_unknown, parse_reference
 from sa2va_assist.vision.lite.resolving import Candidate, relation_score, resolve
 
 
-def ref(head: str | None, *classes: str, **fields: Any) -> Reference:
-    return Reference("", head, tuple(classes), **fields)
+def ref(head: str | None, *classes: str, **fields: Any) -> Target:
+    return Target(head=head, classes=tuple(classes), label=classes[0] if classes else None, **fields)
 
 
-def bare(r: Reference) -> Reference:
-    """``r`` without its text, recursively, so tables compare what was understood."""
+def bare(r: Target) -> Target:
+    """``r`` without its words, recursively, so tables compare what was understood."""
     rel = r.relation and Relation(r.relation.kind, bare(r.relation.other))
-    return replace(r, text="", relation=rel, union_parts=tuple(map(bare, r.union_parts)))
+    return replace(r, words="", relation=rel, parts=tuple(map(bare, r.parts)))
 
 
 PERSON = ("person",)
-PARSES: list[tuple[str, Reference]] = [
+PARSES: list[tuple[str, Target]] = [
     # DAVIS / RefCOCO-style expressions
     ("the black swan", ref("swan", "bird", colour="black")),
-    ("the small car driving down the street", ref("car", "car", ignored="driving down the street")),
+    ("the small car driving down the street", ref("car", "car", rest="driving down the street")),
     ("the dog", ref("dog", "dog")),
-    ("the horse and its rider", ref("horse", "horse", union_parts=(ref("rider", *PERSON),))),
+    ("the horse and its rider", ref("horse", "horse", parts=(ref("rider", *PERSON),))),
     (
         "the person riding the black scooter",
         ref("person", *PERSON, relation=Relation("riding", ref("scooter", "motorcycle", colour="black"))),
     ),
-    ("the man running", ref("man", *PERSON, ignored="running")),
+    ("the man running", ref("man", *PERSON, rest="running")),
     ("the tv on the left", ref("tv", "tv", position="left")),
     ("the person on the right", ref("person", *PERSON, position="right")),
     ("left guy", ref("guy", *PERSON, position="left")),
@@ -110,7 +112,7 @@ PARSES: list[tuple[str, Reference]] = [
     ),
     (
         "the person sitting on the bench",
-        ref("person", *PERSON, ignored="sitting", relation=Relation("on", ref("bench", "bench"))),
+        ref("person", *PERSON, rest="sitting", relation=Relation("on", ref("bench", "bench"))),
     ),
     # plurals and counts
     ("the people", ref("people", *PERSON, plural=True)),
@@ -122,7 +124,7 @@ PARSES: list[tuple[str, Reference]] = [
     ("the knives", ref("knives", "knife", plural=True)),
     ("the small cups", ref("cups", "cup", plural=True)),
     # unions
-    ("the dog and the cat", ref("dog", "dog", union_parts=(ref("cat", "cat"),))),
+    ("the dog and the cat", ref("dog", "dog", parts=(ref("cat", "cat"),))),
     ("the black and white cat", ref("cat", "cat", colour="black")),
     # unknown heads
     ("my keys", ref("keys", plural=True, unknown=("keys",))),
@@ -136,30 +138,33 @@ PARSES: list[tuple[str, Reference]] = [
     ),
     (
         "the horse and its saddle",
-        ref("horse", "horse", unknown=("saddle",), union_parts=(ref("saddle", unknown=("saddle",)),)),
+        ref("horse", "horse", unknown=("saddle",), parts=(ref("saddle", unknown=("saddle",)),)),
     ),
 ]
 
 
 @pytest.mark.parametrize(("phrase", "expected"), PARSES, ids=[p for p, _ in PARSES])
-def test_parse_reference(phrase: str, expected: Reference) -> None:
+def test_parse_reference(phrase: str, expected: Target) -> None:
     assert bare(parse_reference(phrase)) == expected
 
 
 def test_parse_keeps_the_normalised_phrase() -> None:
-    assert parse_reference("  The  Red CUP! ").text == "the red cup"
+    assert parse_reference("  The  Red CUP! ").words == "the red cup"
+    assert target_of("the  Red CUP").words == "the Red CUP"  # what a model that takes language gets
 
 
 @pytest.mark.parametrize(
-    "phrase",
-    ["the person", "the people", "the man on the left", "the girl on the right", "the child in the middle",
-     "all the women", "two persons", "everyone"],
+    ("phrase", "plural", "position"),
+    [("the person", False, None), ("the people", True, None), ("the man on the left", False, "left"),
+     ("the girl on the right", False, "right"), ("the child in the middle", False, "middle"),
+     ("all the women", True, None), ("two persons", True, None), ("everyone", True, None)],
 )  # fmt: skip
-def test_person_phrases_agree_with_parse_target(phrase: str) -> None:
-    """The person phrases the lite backend answers today keep their meaning."""
-    target, reference = parse_target(phrase), parse_reference(phrase)
-    assert reference.classes == ("person",)
-    assert (reference.plural, reference.position) == (target.plural, target.side)
+def test_person_phrases_are_people_with_a_place(phrase: str, plural: bool, position: str | None) -> None:
+    """What lite finds people by without its detector: the class, plural, and which one."""
+    target = target_of(phrase)
+    assert (target.label, target.classes, target.plural, target.position) == (
+        "person", ("person",), plural, position,
+    )  # fmt: skip
 
 
 # --- synthetic scenes ------------------------------------------------------------------------------
@@ -201,6 +206,16 @@ CUPS = [
 def test_colour_picks_the_cup_of_that_colour(phrase: str, index: int, masks: bool) -> None:
     candidates, image = scene(*CUPS, masks=masks)
     assert resolve(parse_reference(phrase), candidates, image).chosen == [index]
+
+
+def test_a_target_built_from_fields_alone_is_resolved_like_a_parsed_one() -> None:
+    """The agent re-finds remembered objects with targets it builds (no words to parse): class,
+    plural, colour and place are enough."""
+    candidates, image = scene(*CUPS)
+    assert resolve(Target(label="cup", plural=True), candidates, image).chosen == [0, 2, 1]
+    assert resolve(Target(label="cup", colour="blue"), candidates, image).chosen == [2]
+    assert resolve(Target(label="cup", position="right"), candidates, image).chosen == [2]
+    assert resolve(Target(), candidates, image).chosen == []  # names nothing: chooses nothing
 
 
 def test_a_colour_nothing_has_chooses_nothing() -> None:

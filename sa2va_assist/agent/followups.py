@@ -115,5 +115,5 @@ def substitute(question: str, name: str) -> str:
 
 
 def _dummy(x: float) -> Seen:
-    return Seen(name="", label=None, words="", hour=None, distance_m=None, x=x, y=0.5, bottom=0.5, area=0.1,
-                motion=None, score=None)  # fmt: skip
+    return Seen(name="", label=None, words="", place="", hour=None, distance_m=None, x=x, y=0.5,
+                bottom=0.5, area=0.1, motion=None, score=None)  # fmt: skip

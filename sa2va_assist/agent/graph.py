@@ -19,10 +19,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from ..compose import Seen, answered, compose, objects_answer, place, place_words, sentences_of, which_one
+from ..compose import Seen, answered, compose, objects_answer, place, renamed, sentences_of, which_one
 from ..errors import AssistError
-from ..tasks import targets_of
-from ..types import TASKS, Target, Task
+from ..tasks import question_of, targets_of
+from ..types import TASKS, Question, Target, Task
 from ..vocabulary import a_or_an, spoken_plural
 from .compose import NOT_CAUGHT, help_text
 from .followups import choose, refers_back, resolve, substitute
@@ -169,8 +169,8 @@ def look_node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
             emit(runtime, news(found, last))  # said before the slower answer
         t0 = time.perf_counter()
         relocate = state.get("relocate", [])
-        targets = _targets(task, state["request_text"], relocate)
-        request = deps.request(frames, task, state["request_text"], targets)
+        targets, question = _understood(task, state["request_text"], relocate)
+        request = deps.request(frames, task, state["request_text"], targets, question)
         result = deps.backend.run(request)
         vision_ms["vision_ms"] = (time.perf_counter() - t0) * 1000.0
     except AssistError as err:
@@ -191,7 +191,7 @@ def look_node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
             pass
     if relocate:
         pairs = [(p, nearest_to(p, seen)) for p in relocate]
-        seen = [_as(s, p["name"]) for p, s in pairs if s is not None]
+        seen = [renamed(s, p["name"]) for p, s in pairs if s is not None]
     if task == "gcg":  # a description masks everything in view: its hazards come from it
         scene, found = seen, warnings_for(seen, previous)
         emit(runtime, news(found, last))
@@ -229,7 +229,7 @@ def ask_back_node(
     index = choose(reply, options_)
     if index is not None:
         name = state.get("target") or label
-        chosen = _as(options_[index], name)
+        chosen = renamed(options_[index], name)
         rest = [s for i, s in enumerate(options_) if i != index]
         return Command(
             goto="answer", update={"seen": [chosen], "others": rest, "alternatives": [], "timings_ms": {}}
@@ -305,18 +305,13 @@ def task_of(intent: str) -> Task | Literal[""]:
     return next((task for task in TASKS if task == wanted), "")
 
 
-def _targets(task: str, text: str, relocate: list[Seen]) -> tuple[Target, ...]:
-    """What a segmentation looks for, understood once here: every object of the remembered ones'
-    classes when re-finding them, else the targets named in ``text``. Other tasks send words only."""
-    if task != "segment":
-        return ()
-    return relocate_targets(relocate) if relocate else targets_of(text)
-
-
-def _as(seen: Seen, name: str) -> Seen:
-    """``seen`` under another name, its words too: "Cup, 2 o'clock, ..." -> "Red cup, 2 o'clock, ..."."""
-    where, capital = place_words(seen), f"{name[:1].upper()}{name[1:]}"
-    renamed = seen.copy()
-    renamed["name"] = name
-    renamed["words"] = f"{capital}, {where}." if where else f"{capital}."
-    return renamed
+def _understood(task: str, text: str, relocate: list[Seen]) -> tuple[tuple[Target, ...], Question | None]:
+    """What a request asks, understood once here: for a segmentation, every object of the remembered
+    ones' classes when re-finding them, else the targets named in ``text``; for a question, its kind
+    and subject (``tasks.question_of``). Other tasks send words only."""
+    if task == "segment":
+        return (relocate_targets(relocate) if relocate else targets_of(text)), None
+    if task == "ask":
+        question, targets = question_of(text)
+        return targets, question
+    return (), None

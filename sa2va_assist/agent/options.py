@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..types import Frame, Target, Task, VisionRequest
+from ..types import Frame, Question, Target, Task, VisionRequest
 from ..vision.base import VisionBackend as Backend
 from .intents import Classifier
 
@@ -51,11 +51,15 @@ class Deps:
 
     @staticmethod
     def request(
-        frames: Sequence[Frame], task: str, text: str, targets: Sequence[Target] = ()
+        frames: Sequence[Frame],
+        task: str,
+        text: str,
+        targets: Sequence[Target] = (),
+        question: Question | None = None,
     ) -> VisionRequest:
         """A request for ``frames``: the words, and what was understood from them."""
         chosen: Task = task  # type: ignore[assignment]
-        return VisionRequest(tuple(frames), chosen, text, tuple(targets))
+        return VisionRequest(tuple(frames), chosen, text, tuple(targets), question)
 
 
 @dataclass(frozen=True)

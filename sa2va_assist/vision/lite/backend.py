@@ -19,17 +19,13 @@ import numpy as np
 from ...config import Config
 from ...errors import ConfigError, InputError
 from ...spatial import COCO_CLASSES
-from ...tasks import phrase_of, targets_of
-from ...types import TASKS, Frame, GroundedObject, TextLine, VisionRequest, VisionResult
-from ...types import Target as Wanted
+from ...tasks import phrase_of, understood
+from ...types import TASKS, Frame, GroundedObject, Target, TextLine, VisionRequest, VisionResult
 from . import answers, asking
 from .asking import Reply
 from .finder import Finder, Found, box_mask, by_prominence, pick
 from .objects import ObjectFinder, ground_image
 from .ocr import TextReader
-from .phrases import Target, parse_target, question_intent
-from .questions import object_question
-from .referring import describe_unknown, parse_reference
 from .scene import Scene
 from .video_grounding import build_tracker, ground_video
 
@@ -67,11 +63,14 @@ class LiteBackend:
             load()
 
     def run(self, request: VisionRequest) -> VisionResult:
-        """Answer ``request`` (any of the five tasks). Raises ``InputError`` (no frames, nothing to
-        segment), ``ConfigError`` (unknown task) and ``BackendError`` (a model failed)."""
+        """Answer ``request`` (any of the five tasks) from its targets and question (understood from
+        its words by ``tasks.understood`` when the caller left them out). Raises ``InputError`` (no
+        frames, nothing to segment), ``ConfigError`` (unknown task) and ``BackendError`` (a model
+        failed)."""
         start = time.perf_counter()
-        handlers: dict[str, Callable[[Scene, str], Reply]] = {
-            "segment": lambda scene, text: self._segment(scene, text, request.targets),
+        request = understood(request)
+        handlers: dict[str, Callable[[Scene, VisionRequest], Reply]] = {
+            "segment": lambda scene, req: self._segment(scene, req.targets),
             "read": self._read,
             "caption": self._caption,
             "gcg": self._gcg,
@@ -85,7 +84,7 @@ class LiteBackend:
         scene = Scene(_same_size(request.frames), self.people, self.reader, self.objects)
         if self.objects is not None:
             self.objects.take_timings()
-        answer, objects, lines = handler(scene, request.text)
+        answer, objects, lines = handler(scene, request)
         timings = dict(scene.timings_ms)
         if self.objects is not None:
             timings.update(self.objects.take_timings())
@@ -99,11 +98,10 @@ class LiteBackend:
 
     # --- tasks -------------------------------------------------------------------------------------
 
-    def _segment(self, scene: Scene, text: str, targets: Sequence[Wanted] = ()) -> Reply:
-        """Every target (the request's, else those read from ``text``) found: objects and facts, worded
-        by ``compose``; the only words here say what lite has no model for."""
-        wanted = tuple(targets) or targets_of(text)
-        if not wanted:
+    def _segment(self, scene: Scene, targets: Sequence[Target]) -> Reply:
+        """Every target found: objects and facts, worded by ``compose``; the only words here say what
+        lite has no model for."""
+        if not targets:
             raise InputError(
                 "nothing to segment: the request names no object", 'Say what to find, e.g. "the person".'
             )
@@ -111,85 +109,77 @@ class LiteBackend:
         objects: list[GroundedObject] = []
         lines: list[TextLine] = []
         text_said = False
-        for want in wanted:
+        for want in targets:
             if want.everything and self.objects is not None:
                 objects += self._everything(scene)
                 continue
             phrase = phrase_of(want)
-            target = parse_target(phrase)
-            if self.objects is not None and target.kind != "text":
-                found = self._grounded_objects(scene, phrase, said)
-            elif target.kind == "person":
-                found = self._person_objects(scene, target, phrase)
-                if found and not target.plural and target.side is None:
-                    self._other_people(scene, phrase)
-            elif target.kind == "text":  # "the sign and the words" is still one reading
+            if want.label == "text":  # "the sign and the words" is still one reading
                 found = [] if text_said else self._text_objects(scene)
                 if not text_said:
                     lines, text_said = scene.text_lines(), True
+            elif self.objects is not None:
+                found = self._grounded_objects(scene, want, phrase, said)
+            elif "person" in want.classes or (want.everything and not want.classes):
+                found = self._person_objects(scene, want, phrase)
+                if found and not want.plural and want.position is None:
+                    self._other_people(scene, phrase)
             else:
                 found = []
-                said.append(answers.unknown_class(target.name))
+                said.append(answers.unknown_class(want.head or phrase))
                 scene.unrecognised.append(phrase)
             objects += found
         return " ".join(said), objects, lines
 
-    def _read(self, scene: Scene, text: str) -> Reply:
+    def _read(self, scene: Scene, request: VisionRequest) -> Reply:
         """The lines read and the regions they were read in; worded by ``compose.read_answer``."""
         return "", self._text_objects(scene), scene.text_lines()
 
-    def _caption(self, scene: Scene, text: str) -> Reply:
+    def _caption(self, scene: Scene, request: VisionRequest) -> Reply:
         """What is in view now (the newest frame): every object found there, masked, and the text
         read; worded by ``compose.describe``."""
         return "", self._in_view(scene), scene.text_lines()
 
-    def _gcg(self, scene: Scene, text: str) -> Reply:
+    def _gcg(self, scene: Scene, request: VisionRequest) -> Reply:
         """The caption's objects and the regions text was read in (a grounded description)."""
         return "", self._in_view(scene) + self._text_objects(scene), scene.text_lines()
 
     def _in_view(self, scene: Scene) -> list[GroundedObject]:
         if self.objects is not None:
             return self._newest_grounded(scene, scene.newest_objects())
-        everyone = Target("person", True, None, "people")  # people only without the detector
-        return self._person_objects(scene, everyone, "person")
+        return self._person_objects(scene, _PEOPLE, "person")  # people only without the detector
 
-    def _ask(self, scene: Scene, text: str) -> Reply:
-        """Facts for a question: the objects (or lines) that answer it, the kind of question and
-        what it was about, for ``compose.question_answer``; in its own words only what lite cannot
-        answer ("I can't answer that offline yet; ...")."""
-        intent = question_intent(text)
-        question = object_question(text) if self.objects is not None else None
-        if question is not None and intent not in ("read_text", "text_present"):
-            kind, phrase = question
-            if kind == "where":
-                return self._segment(scene, phrase)
-            assert self.objects is not None
-            said, objects, scene.subject = asking.facts(self.objects, scene.frames[-1].image, kind, phrase)
-            scene.question = asking.QUESTION_OF[kind]
-            return said, objects, []
-        if intent == "where_person":
-            return self._segment(scene, text)
-        if intent in ("read_text", "text_present"):
-            scene.question = "read" if intent == "read_text" else "is_there"
-            scene.subject = Wanted(words="text", label="text", plural=True)
-            return "", self._text_objects(scene), scene.text_lines()
-        if intent in ("count_people", "person_present"):
-            scene.question = "how_many" if intent == "count_people" else "is_there"
-            scene.subject = Wanted(words="people", label="person", plural=True)
-            everyone = self._person_objects(scene, Target("person", True, None, "people"), "person")
-            return "", everyone, []
+    def _ask(self, scene: Scene, request: VisionRequest) -> Reply:
+        """Facts for a question (``request.question`` about ``request.targets``): the objects (or
+        lines) that answer it and the question they answer, for ``compose.question_answer``; in its
+        own words only what lite cannot answer ("I can't answer that offline yet; ...")."""
+        question, targets = request.question, request.targets
+        subject = targets[0] if targets else None
+        if question == "where" and targets and (self.objects is not None or _people(targets)):
+            return self._segment(scene, targets)
+        if subject is not None and question in asking.ANSWERABLE:
+            scene.question, scene.subject = question, subject
+            if subject.label == "text":
+                return "", self._text_objects(scene), scene.text_lines()
+            if self.objects is not None:
+                said, objects = asking.facts(self.objects, scene.frames[-1].image, question, subject)
+                return said, objects, []
+            if question in ("how_many", "is_there") and _people(targets):
+                return "", self._person_objects(scene, _PEOPLE, "person"), []
+            scene.question = scene.subject = None
         return answers.cannot_answer(self.objects is not None), [], []
 
     # --- objects and their words ---------------------------------------------------------------------
 
-    def _grounded_objects(self, scene: Scene, phrase: str, said: list[str]) -> list[GroundedObject]:
-        """Everyday objects named by ``phrase``, found and (on video) followed. Facts only: the
-        composer words them; a name the detector has no class for is said here ("I can't recognise
-        'keys' ..."), in ``said``, and noted in ``scene.unrecognised``."""
+    def _grounded_objects(
+        self, scene: Scene, ref: Target, phrase: str, said: list[str]
+    ) -> list[GroundedObject]:
+        """Everyday objects ``ref`` names, found and (on video) followed. Facts only: the composer
+        words them; a name the detector has no class for is said here ("I can't recognise 'keys'
+        ..."), in ``said``, and noted in ``scene.unrecognised``."""
         assert self.objects is not None and self.tracker is not None
-        ref = parse_reference(phrase)
         if not ref.classes and ref.unknown:
-            said.append(describe_unknown(ref.unknown, COCO_CLASSES))
+            said.append(answers.describe_unknown(ref.unknown, COCO_CLASSES))
             scene.unrecognised.append(phrase)
             return []
         if len(scene.frames) > 1:
@@ -224,14 +214,14 @@ class LiteBackend:
         return objects
 
     def _person_objects(self, scene: Scene, target: Target, phrase: str) -> list[GroundedObject]:
-        """Singular: the picked person of each frame, one object. Plural: object k = the k-th most
-        prominent person of each frame."""
+        """Singular: the person of each frame at the target's place (left, right, middle), else the
+        most prominent, one object. Plural: object k = the k-th most prominent person of each frame."""
         per_frame = scene.people()
         if target.plural:
             ranked = [by_prominence(found) for found in per_frame]
             tracks = [[r[k] if k < len(r) else None for r in ranked] for k in range(max(map(len, ranked)))]
         else:
-            tracks = [[pick(found, target.side) for found in per_frame]]
+            tracks = [[pick(found, target.position) for found in per_frame]]
         return [_grounded(phrase, "person", track, scene) for track in tracks if any(track)]
 
     @staticmethod
@@ -254,6 +244,14 @@ class LiteBackend:
                 track = by_text.setdefault(f.text.casefold() if f.text else "", [None] * len(scene.frames))
                 track[i] = track[i] or f
         return [_grounded(next(f.text for f in t if f) or "text", "text", t, scene) for t in by_text.values()]
+
+
+_PEOPLE = Target(words="people", label="person", plural=True)
+
+
+def _people(targets: Sequence[Target]) -> bool:
+    """Whether ``targets`` are all people (what lite finds without its object detector)."""
+    return all("person" in t.classes for t in targets)
 
 
 def _grounded(phrase: str, label: str, track: Sequence[Found | None], scene: Scene) -> GroundedObject:

@@ -1,5 +1,5 @@
-"""Colour words for referring phrases: the fixed palette a user can name, and how much of an object's
-pixels look like each palette colour. Pure: numpy, and cv2 only for the RGB -> HSV conversion.
+"""How much of an object's pixels look like each colour of the palette a user can name
+(``vocabulary.PALETTE``). Pure: numpy, and cv2 only for the RGB -> HSV conversion.
 
 Each pixel gets exactly one palette colour, decided in HSV (OpenCV's uint8 HSV: hue 0..179 = degrees / 2,
 saturation and value 0..255), in this order:
@@ -19,15 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-PALETTE: tuple[str, ...] = (
-    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "grey",
-)  # fmt: skip
-# Words a user may say -> palette colour.
-COLOUR_WORDS: dict[str, str] = {
-    **{c: c for c in PALETTE},
-    "gray": "grey", "silver": "grey", "gold": "yellow", "golden": "yellow", "navy": "blue",
-    "violet": "purple", "magenta": "purple", "lilac": "purple", "blond": "yellow", "blonde": "yellow",
-}  # fmt: skip
+from ...vocabulary import PALETTE
+
 BLACK_V_MAX = 60  # value below ~24 % brightness
 GREY_S_MAX = 45  # saturation below ~18 %: no usable hue
 WHITE_V_MIN = 200  # an achromatic pixel brighter than ~78 % is white, otherwise grey (silver ~75 %)

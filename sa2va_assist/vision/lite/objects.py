@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 
 from ...spatial import COCO_CLASSES
-from ...types import Frame, GroundedObject
+from ...types import Frame, GroundedObject, Target
 from ...vocabulary import HAZARD_CLASSES
 from .detector.detector import NMS_IOU, nms
 from .finder import Found
 from .masks import BoxMasker
-from .referring import Reference
 from .resolving import Candidate, Resolution, resolve
 
 DETECT_THRESHOLD = 0.3  # detector score (0..1) an object needs to be counted or chosen unnamed
@@ -140,7 +139,7 @@ class ObjectFinder:
         finally:
             self._add("mask_ms", start)
 
-    def found(self, image: np.ndarray, ref: Reference | None = None) -> list[Found]:
+    def found(self, image: np.ndarray, ref: Target | None = None) -> list[Found]:
         """Detections with masks, as ``Found`` records: all of them, or those ``ref`` can mean."""
         detections = (
             self.detect(image) if ref is None else referable(self.detect(image, FALLBACK_THRESHOLD), ref)
@@ -176,23 +175,23 @@ def merge_views(detections: Sequence[Any], same_iou: float = NMS_IOU) -> list[An
     return [detections[i] for i in nms(boxes, scores, classes, same_iou)]
 
 
-def wanted_labels(ref: Reference) -> frozenset[str]:
+def wanted_labels(ref: Target) -> frozenset[str]:
     """Every class the phrase can involve: its own, its relation's and its union parts'."""
     labels = set(ref.classes or COCO_CLASSES)
     if ref.relation is not None:
         labels |= wanted_labels(ref.relation.other)
-    for part in ref.union_parts:
+    for part in ref.parts:
         labels |= wanted_labels(part)
     return frozenset(labels)
 
 
-def threshold_for(ref: Reference) -> float:
+def threshold_for(ref: Target) -> float:
     """Detector score accepted for ``ref``: weaker for one named object (the user says it is there),
     the ordinary one for plurals, which count every instance."""
     return DETECT_THRESHOLD if ref.plural else REFER_THRESHOLD
 
 
-def referable(detections: Sequence[Any], ref: Reference) -> list[Any]:
+def referable(detections: Sequence[Any], ref: Target) -> list[Any]:
     """The detections ``ref`` can mean (its classes, its relation's, its parts') scoring at least
     ``threshold_for(ref)``. For a singular phrase, a named class with none gets a confusable sibling
     renamed to it, else its weak detections down to ``FALLBACK_THRESHOLD`` (callers say those with
@@ -214,19 +213,19 @@ def referable(detections: Sequence[Any], ref: Reference) -> list[Any]:
 
 
 def grounded_objects(
-    phrase: str, ref: Reference, tracks: Sequence[tuple[str, np.ndarray, float]]
+    phrase: str, ref: Target, tracks: Sequence[tuple[str, np.ndarray, float]]
 ) -> list[GroundedObject]:
     """One object per track, or a single union object for "the horse and its rider"."""
     if not tracks:
         return []
-    if ref.union_parts:
+    if ref.parts:
         union = np.logical_or.reduce([m for _, m, _ in tracks])
         return [GroundedObject(phrase, union, tracks[0][0], float(np.mean([s for *_, s in tracks])))]
     chosen = tracks if ref.plural else tracks[:1]
     return [GroundedObject(phrase, masks, label, score) for label, masks, score in chosen]
 
 
-def ground_image(finder: ObjectFinder, frame: Frame, ref: Reference, phrase: str) -> Grounding:
+def ground_image(finder: ObjectFinder, frame: Frame, ref: Target, phrase: str) -> Grounding:
     """Resolve ``ref`` among one frame's detections (both mirror views) and mask the chosen ones."""
     image = frame.image
     detections = referable(finder.detect_both(image, FALLBACK_THRESHOLD), ref)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ...spatial import typical_size_m
+from ...types import Place, Relation, RelationKind, Target
 from .colours import colour_shares
 from .finder import Found
-from .referring import Place, Reference, Relation, RelationKind
 
 MIN_COLOUR_SHARE = 0.15  # at least this share of the object's pixels must be the named colour ...
 COLOUR_KEEP = 0.5  # ... and at least half the best candidate's share ("red cup" vs cup with a red logo)
@@ -51,7 +51,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Which candidates a ``Reference`` means."""
+    """Which candidates a ``Target`` means."""
 
     chosen: list[int]  # candidate indices: one, several (plural, union), or none
     ambiguous: bool  # singular phrase, several equally plausible: ask back which one
@@ -112,7 +112,7 @@ def _overlap(a: Box, b: Box) -> float:
     return inter / max(1, min(_area(a), _area(b)))
 
 
-def resolve(ref: Reference, candidates: Sequence[Candidate], image: np.ndarray) -> Resolution:
+def resolve(ref: Target, candidates: Sequence[Candidate], image: np.ndarray) -> Resolution:
     """The candidates ``ref`` means in ``image`` ((H, W, 3) uint8 RGB). Each qualifier filters in turn:
     class, colour (``MIN_COLOUR_SHARE``, ``COLOUR_KEEP``), relation (``relation_score``; not checked, and
     said in ``reason``, when the other object is unknown or not found). Then a plural phrase takes all
@@ -123,7 +123,7 @@ def resolve(ref: Reference, candidates: Sequence[Candidate], image: np.ndarray) 
     class that overlaps (or else is nearest to) the chosen object. Nothing matching: nothing chosen."""
     run = _Resolver(candidates, image)
     chosen, ambiguous = run.select(ref, ())
-    for part in ref.union_parts if chosen else ():
+    for part in ref.parts if chosen else ():
         pool = run.select(replace(part, plural=True, count=None), tuple(chosen))[0]
         anchor = candidates[chosen[0]]
         links = {
@@ -158,9 +158,10 @@ class _Resolver:
     def prominence(self, i: int) -> float:
         return self.cands[i].score * self.cands[i].area
 
-    def select(self, ref: Reference, exclude: tuple[int, ...]) -> tuple[list[int], bool]:
-        name = ref.head or "object"
-        if ref.head is None and not (ref.colour or ref.position or ref.ordinal or ref.relation):
+    def select(self, ref: Target, exclude: tuple[int, ...]) -> tuple[list[int], bool]:
+        name = ref.head or ref.label or "object"
+        named = ref.head is not None or ref.classes
+        if not named and not (ref.colour or ref.position or ref.ordinal or ref.relation):
             self.notes.append("names no object")
             return [], False
         if ref.head in ref.unknown and not ref.classes:
@@ -180,7 +181,7 @@ class _Resolver:
         if ref.relation and pool:
             pool = self.related(pool, ref.relation, ref.plural)
         if not pool:
-            self.unmatched.append(ref.text)
+            self.unmatched.append(ref.words)
             return [], False
         if ref.plural:
             return self.every(pool, ref), False
@@ -188,7 +189,7 @@ class _Resolver:
             n, direction = ref.ordinal
             ranked = sorted(pool, key=self.order(direction))
             if n > len(ranked):
-                self.unmatched.append(ref.text)
+                self.unmatched.append(ref.words)
                 return [], False
             return [ranked[n - 1]], False
         if ref.position:
@@ -224,7 +225,7 @@ class _Resolver:
         self.notes.append(f"{label}: {len(kept)}")
         return kept
 
-    def every(self, pool: list[int], ref: Reference) -> list[int]:
+    def every(self, pool: list[int], ref: Target) -> list[int]:
         w, h = self.width, self.height
         inside = {
             "left": lambda x, y: x < w / 2,

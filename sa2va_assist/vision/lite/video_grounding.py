@@ -14,10 +14,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from ...config import LiteConfig
-from ...types import Frame
+from ...types import Frame, Target
 from .finder import Found
 from .objects import Grounding, ObjectFinder, grounded_objects
-from .referring import Reference
 from .resolving import Candidate, resolve
 from .tracking import Detect, MaskTracker, Select, TrackerOptions, TrackResult
 
@@ -29,10 +28,10 @@ MOVING_MARGIN = 2.0  # the moving candidate replaces the resolver's pick when it
 MOTION_GAP = 1  # frames between the two images motion is measured on (DIS loses large jumps)
 
 
-def mentions_motion(ref: Reference) -> bool:
+def mentions_motion(ref: Target) -> bool:
     """Whether the phrase says its referent moves (an action word after the noun, or riding)."""
     riding = ref.relation is not None and ref.relation.kind == "riding"
-    return riding or bool(_MOVING.search(ref.ignored))
+    return riding or bool(_MOVING.search(ref.rest))
 
 
 def box_motion(first: np.ndarray, later: np.ndarray, boxes: Sequence[Sequence[int]], gap: int) -> list[float]:
@@ -53,7 +52,7 @@ def box_motion(first: np.ndarray, later: np.ndarray, boxes: Sequence[Sequence[in
 
 
 def prefer_moving(
-    chosen: list[int], cands: Sequence[Found], ref: Reference, motion: Sequence[float]
+    chosen: list[int], cands: Sequence[Found], ref: Target, motion: Sequence[float]
 ) -> list[int]:
     """``chosen`` with its first pick replaced by the clearly most moving candidate of the head's class."""
     same = [i for i, c in enumerate(cands) if c.label in ref.classes]
@@ -66,7 +65,7 @@ def prefer_moving(
 
 
 def ground_video(
-    finder: ObjectFinder, tracker: Tracker, frames: Sequence[Frame], ref: Reference, phrase: str
+    finder: ObjectFinder, tracker: Tracker, frames: Sequence[Frame], ref: Target, phrase: str
 ) -> Grounding:
     """Choose the referent on the first keyframe where it resolves, then follow it with masks."""
     seen: dict[str, Any] = {}

@@ -1,20 +1,21 @@
-"""Referring phrases over the 80 COCO classes: what a target phrase names (``parse_reference``; which
-detected instances it means is ``resolving.resolve``), and the honest answer for what no class covers
-(``describe_unknown``). Pure: no model, no I/O; table-tested.
+"""Referring phrases understood once, for the agent, ``ask`` and every backend: what a target phrase
+names over the 80 COCO classes and which one of several it means, as a structured ``types.Target``
+(``parse``). Which detected instances it means is lite's ``resolving.resolve``; a backend that takes
+language gets the words too. Pure: no model, no I/O; table-tested.
 
 Parsing a target phrase (as ``tasks.split_targets`` gives it; "the red cup on the left"):
 
 - Head noun: the last noun-like word before the first word that ends the noun phrase (a preposition,
   "who"/"that", an "-ing"/"-ed" word after a noun, a relation word). Words after it are kept in
-  ``ignored`` and otherwise unused: "the small car driving down the street" is a car; "the man running"
+  ``rest`` and otherwise unused: "the small car driving down the street" is a car; "the man running"
   a person. The longest COCO name or synonym ending at the head wins ("teddy bear", "coffee cup" -> cup).
-  Synonyms: ``MENTION_SYNONYMS`` (vocabulary), the person words of ``phrases``, and ``_EXTRA``:
+  Synonyms: ``MENTION_SYNONYMS`` and the person words of ``vocabulary``, and ``_EXTRA``:
   "scooter" -> motorcycle (COCO labels motor scooters as motorcycles; "the person riding the black
   scooter" is a person, the scooter its relation), "desk" -> dining table (COCO's only table), "glass"
   -> cup or wine glass, "bag" -> backpack, handbag or suitcase, "animal"/"vehicle" -> all of them.
   "glasses" is eyewear: unknown. A head with no class is ``unknown``; "one"/"thing"/no head: any class.
-- Colour: a palette word before the head (``colours.py``; "silver" is grey), or a clothing colour after
-  "in"/"with"/"wearing" ("the man in red"). "orange" last in the phrase is the fruit.
+- Colour: a palette word before the head (``vocabulary.COLOUR_WORDS``; "silver" is grey), or a
+  clothing colour after "in"/"with"/"wearing" ("the man in red"). "orange" last in the phrase is the fruit.
 - Position: "on the left", "leftmost", "left", "in the middle", "at the top", "bottom", "nearest",
   "closest", "front"/"in front" (nearest), "back"/"far"/"background" (farthest), "biggest", "largest",
   "smaller", ... Ordinals: "the second chair from the left" -> (2, "left"); without "from", a position
@@ -28,25 +29,24 @@ Parsing a target phrase (as ``tasks.split_targets`` gives it; "the red cup on th
   close to), in front of, behind, holding (carrying), riding, with (wearing), in (inside).
 - Plural: a plural head ("cups", "people"), or all/every/each/both/several/a number > 1 (``count``).
 - Union: "the horse and its rider" (or any "X and Y" where both sides name something) is one target
-  made of the horse and the person linked to it (``union_parts``).
+  made of the horse and the person linked to it (``parts``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal, cast
+from dataclasses import replace
+from typing import cast
 
-from ...spatial import COCO_CLASSES
-from ...tasks import normalise
-from ...vocabulary import MENTION_SYNONYMS, spoken_plural
-from .colours import COLOUR_WORDS
-from .phrases import PERSON_PLURAL, PERSON_SINGULAR
+from .spatial import COCO_CLASSES
+from .types import Direction, Place, Relation, RelationKind, Target
+from .vocabulary import COLOUR_WORDS, MENTION_SYNONYMS, PERSON_PLURAL, PERSON_SINGULAR
 
-Place = Literal["left", "right", "middle", "top", "bottom", "nearest", "farthest", "biggest", "smallest"]
-Direction = Literal["left", "right", "top", "bottom", "nearest", "farthest", "biggest", "smallest"]
-RelationKind = Literal["on", "under", "next to", "in front of", "behind", "holding", "riding", "with", "in"]
+
+def normalise(text: str) -> str:
+    """Lower-case, single-spaced, curly quotes straightened."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _span(first: str, last: str) -> tuple[str, ...]:
@@ -125,35 +125,9 @@ _RELATION = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Relation:
-    """ "the cup *on the table*": how the target relates to another object."""
-
-    kind: RelationKind
-    other: Reference  # the other object, parsed like any target
-
-
-@dataclass(frozen=True)
-class Reference:
-    """What one target phrase asks for. ``classes`` empty with ``unknown`` empty means any class."""
-
-    text: str  # the phrase, normalised
-    head: str | None  # the word(s) as said that named the object: "swan", "teddy bear", "cups"; or None
-    classes: tuple[str, ...] = ()  # COCO classes the head names
-    colour: str | None = None  # a ``colours.PALETTE`` name
-    position: Place | None = None  # which one of several, for a singular phrase
-    ordinal: tuple[int, Direction] | None = None  # (2, "left"): the second from the left, 1-based
-    relation: Relation | None = None
-    plural: bool = False  # every instance rather than one
-    count: int | None = None  # "two cups" -> 2; "both" -> 2
-    union_parts: tuple[Reference, ...] = ()  # "and its rider": more objects in the same target
-    unknown: tuple[str, ...] = ()  # head words with no COCO class (this target's and its parts')
-    ignored: str = ""  # words after the head that were not used: "driving down the street"
-
-
-def parse_reference(phrase: str) -> Reference:
-    """``"the second chair from the left"`` -> Reference(head="chair", classes=("chair",),
-    ordinal=(2, "left"), ...). Never raises; words it does not understand end up in ``ignored``."""
+def parse(phrase: str) -> Target:
+    """``"the second chair from the left"`` -> Target(head="chair", classes=("chair",), label="chair",
+    ordinal=(2, "left"), ...). Never raises; words it does not understand end up in ``rest``."""
     text = re.sub(r"[^a-z0-9 ]+", " ", re.sub(r"'s\b", "", normalise(phrase)).replace("-", " "))
     text = re.sub(r"\bright (?=next|behind|beside|by|under|on|near|in front|there|here)", "", text)
     return _parse(" ".join(text.split()))
@@ -171,19 +145,19 @@ def _noun(words: str) -> tuple[tuple[str, ...], bool] | None:
     return None
 
 
-def _parse(text: str) -> Reference:
+def _parse(text: str) -> Target:
     words = text.split()
     for k in range(1, len(words) - 1):
         left, right = words[:k], words[k + 1 :]
         backref = right[0] in _BACKREF
         if words[k] == "and" and (backref or (any(map(_noun, left)) and any(map(_noun, right)))):
             main, part = _parse(" ".join(left)), _parse(" ".join(["the", *right[1:]] if backref else right))
-            parts = (*main.union_parts, replace(part, union_parts=()), *part.union_parts)
-            return replace(main, text=text, union_parts=parts, unknown=main.unknown + part.unknown)
+            parts = (*main.parts, replace(part, parts=()), *part.parts)
+            return replace(main, words=text, parts=parts, unknown=main.unknown + part.unknown)
     return _parse_simple(text)
 
 
-def _parse_simple(text: str) -> Reference:
+def _parse_simple(text: str) -> Target:
     found = _RELATION.search(text)
     main = text[: found.start()] if found else text
     ordinal: int | None = None  # -1: "last"
@@ -249,31 +223,17 @@ def _parse_simple(text: str) -> Reference:
         position = direction
     if size and not plural and position is None and ranked is None and not (colour or relation or ignored):
         position = size
-    return Reference(
-        text, head, classes, colour, position, ranked, relation, plural, count if plural else None,
-        (), unknown, ignored,
-    )  # fmt: skip
-
-
-def describe_unknown(words: Sequence[str], known: Iterable[str]) -> str:
-    """The honest answer for things no class covers: "I can't recognise 'keys' offline; I can find 80
-    kinds of everyday object, such as people, cups and chairs." ``known``: the class names the backend
-    can find (all listed when three or fewer)."""
-    names = " or ".join(f"'{w}'" for w in dict.fromkeys(words)) or "that"
-    kinds = list(dict.fromkeys(known))
-    if not kinds:
-        return f"I can't recognise {names} offline."
-    if len(kinds) <= 3:
-        return f"I can't recognise {names} offline; I can find {_and(map(spoken_plural, kinds))}."
-    examples = [k for k in _EXAMPLES if k in kinds] + [k for k in kinds if k not in _EXAMPLES]
-    shown = _and(map(spoken_plural, examples[:3]))
-    said = f"I can't recognise {names} offline; I can find {len(kinds)} kinds of everyday object"
-    return f"{said}, such as {shown}."
-
-
-_EXAMPLES = ("person", "cup", "chair", "bottle", "car", "dog")  # everyday ones first, when known
-
-
-def _and(items: Iterable[str]) -> str:
-    words = list(items)
-    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+    return Target(
+        words=text,
+        label=classes[0] if classes else None,
+        plural=plural,
+        head=head,
+        classes=classes,
+        colour=colour,
+        position=position,
+        ordinal=ranked,
+        relation=relation,
+        count=count if plural else None,
+        unknown=unknown,
+        rest=ignored,
+    )
