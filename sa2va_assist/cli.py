@@ -131,12 +131,16 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 class _Warnings(logging.StreamHandler):
-    """The package's logged warnings as ``warning: ...`` lines on the current ``sys.stderr``."""
+    """The package's logged warnings and errors as ``warning: ...`` / ``error: ...`` lines on the
+    current ``sys.stderr``."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setLevel(logging.WARNING)
-        self.setFormatter(logging.Formatter("warning: %(message)s"))
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "warning" if record.levelno < logging.ERROR else "error"
+        return f"{level}: {record.getMessage()}"
 
     @property
     def stream(self) -> Any:  # looked up at each line: tests and redirections swap sys.stderr

@@ -1,4 +1,6 @@
+import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -133,3 +135,15 @@ def test_setup_with_an_unwritable_model_cache_says_so_in_one_line() -> None:
     assert done.returncode == 2 and len(errors) == 1, done.stderr
     assert "cannot write the model cache at /proc/no-such-cache" in errors[0]
     assert "SA2VA_ASSIST_CACHE" in errors[0]
+
+
+def test_logged_errors_are_said_as_errors_not_warnings(capsys) -> None:  # type: ignore[no-untyped-def]
+    """The CLI's stderr handler names the level it prints: a logged error is not called a warning."""
+    with contextlib.suppress(SystemExit):  # main installs the handler before it parses
+        main(["ask", "--help"])
+    capsys.readouterr()
+    logging.getLogger("sa2va_assist.test").error("the model broke mid-stream")
+    logging.getLogger("sa2va_assist.test").warning("a frame was dropped")
+    assert capsys.readouterr().err.splitlines() == [
+        "error: the model broke mid-stream", "warning: a frame was dropped",
+    ]  # fmt: skip

@@ -201,6 +201,16 @@ def test_asking_counts_presence_and_unknown_classes() -> None:
     assert colour.startswith("The cup looks red") and cup.attributes["colours"][0] == "red"
 
 
+def test_the_configured_detect_threshold_decides_what_is_counted() -> None:
+    """``lite.detect_threshold`` reaches counting (not a module constant): a cup at 0.5 is counted
+    at the default 0.3 and not at 0.6."""
+    image = _scene()
+    cup = [Det("cup", 0.5, (60, 300, 120, 360))]
+    assert asked(ObjectFinder(ScriptedDetector(cup), BoxMasker(segment=None)), image, "how many cups?")[1]
+    strict = ObjectFinder(ScriptedDetector(cup), BoxMasker(segment=None), threshold=0.6)
+    assert asked(strict, image, "how many cups?")[0] == "I don't see any cups."
+
+
 @pytest.fixture(scope="module")
 def lite():  # type: ignore[no-untyped-def]
     from sa2va_assist.vision.lite.detector import onnx_path

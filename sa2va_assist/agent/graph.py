@@ -32,7 +32,6 @@ from .look import (
     MOVING_INTENTS,
     SCAN,
     TASK_OF,
-    informative,
     nearest_to,
     relocate_targets,
     relocate_text,
@@ -203,7 +202,7 @@ def look_node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
         "seen": seen,
         "alternatives": [] if relocate else place(result.alternatives, options.fov_deg),
         "scene": scene,
-        "answer_text": result.answer if informative(result) else "",
+        "answer_text": result.answer,  # "" when the objects are the answer (a backend drops "Sure, [SEG].")
         "lines": [line.text for line in result.text_lines],
         "sentences": news(found, last),
         "last_hazards": news(found) if scene else last,

@@ -7,10 +7,9 @@ it now?") asks for every object of its class and keeps the one nearest to where 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from ..types import EVERYTHING, Target, VisionResult
+from ..types import EVERYTHING, Target
 from ..vocabulary import spoken_plural
 from .state import Seen
 
@@ -49,9 +48,3 @@ def relocate_targets(previous: Sequence[Seen]) -> tuple[Target, ...]:
     """What to ask for when re-finding ``previous``: every object of its class, one target per class."""
     labels = sorted({p["label"] or p["name"] for p in previous})
     return tuple(Target(words=spoken_plural(label), label=label, plural=True) for label in labels)
-
-
-def informative(result: VisionResult) -> bool:
-    """Whether the backend's own answer says something (not just "Sure, [SEG].")."""
-    text = re.sub(r"\[SEG\]|^\s*(?:sure|it is|ok|okay|here it is|here)\b", "", result.answer, flags=re.I)
-    return bool(re.search(r"[A-Za-z0-9]", text))

@@ -15,7 +15,7 @@ from ...types import Frame, GroundedObject, Question, Target, TextLine
 from .answers import describe_unknown
 from .colours import colour_shares
 from .finder import box_of
-from .objects import DETECT_THRESHOLD, ObjectFinder, ground_image, referable
+from .objects import ObjectFinder, ground_image, referable
 
 Reply = tuple[str, list[GroundedObject], list[TextLine]]  # the backend's own words, objects, text lines
 COLOUR_MIN_SHARE = 0.25  # a colour is measured when at least this share of the object's pixels has it
@@ -45,9 +45,8 @@ def facts(
             c for c, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s >= COLOUR_MIN_SHARE
         ][:2]
         return "", grounding.objects
-    found = [
-        d for d in referable(finder.detect(image, DETECT_THRESHOLD), subject) if d.label in subject.classes
-    ]
+    detected = referable(finder.detect(image), subject, finder.threshold)  # lite.detect_threshold
+    found = [d for d in detected if d.label in subject.classes]
     return "", _masked(finder, image, phrase, found)
 
 

@@ -142,7 +142,9 @@ class ObjectFinder:
     def found(self, image: np.ndarray, ref: Target | None = None) -> list[Found]:
         """Detections with masks, as ``Found`` records: all of them, or those ``ref`` can mean."""
         detections = (
-            self.detect(image) if ref is None else referable(self.detect(image, FALLBACK_THRESHOLD), ref)
+            self.detect(image)
+            if ref is None
+            else referable(self.detect(image, FALLBACK_THRESHOLD), ref, self.threshold)
         )
         return [Found(d.label, self.mask(image, d.box, d.label), d.score, d.box) for d in detections]
 
@@ -185,18 +187,18 @@ def wanted_labels(ref: Target) -> frozenset[str]:
     return frozenset(labels)
 
 
-def threshold_for(ref: Target) -> float:
+def threshold_for(ref: Target, counted: float = DETECT_THRESHOLD) -> float:
     """Detector score accepted for ``ref``: weaker for one named object (the user says it is there),
-    the ordinary one for plurals, which count every instance."""
-    return DETECT_THRESHOLD if ref.plural else REFER_THRESHOLD
+    ``counted`` (the configured ``lite.detect_threshold``) for plurals, which count every instance."""
+    return counted if ref.plural else min(REFER_THRESHOLD, counted)
 
 
-def referable(detections: Sequence[Any], ref: Target) -> list[Any]:
+def referable(detections: Sequence[Any], ref: Target, counted: float = DETECT_THRESHOLD) -> list[Any]:
     """The detections ``ref`` can mean (its classes, its relation's, its parts') scoring at least
-    ``threshold_for(ref)``. For a singular phrase, a named class with none gets a confusable sibling
-    renamed to it, else its weak detections down to ``FALLBACK_THRESHOLD`` (callers say those with
-    doubt: their score stays under ``DETECT_THRESHOLD``)."""
-    labels, threshold = wanted_labels(ref), threshold_for(ref)
+    ``threshold_for(ref, counted)``. For a singular phrase, a named class with none gets a confusable
+    sibling renamed to it, else its weak detections down to ``FALLBACK_THRESHOLD`` (callers say those
+    with doubt: their score stays under the counted threshold)."""
+    labels, threshold = wanted_labels(ref), threshold_for(ref, counted)
     kept = [d for d in detections if d.label in labels and d.score >= threshold]
     for name in ref.classes:
         if any(d.label == name for d in kept):
@@ -228,7 +230,7 @@ def grounded_objects(
 def ground_image(finder: ObjectFinder, frame: Frame, ref: Target, phrase: str) -> Grounding:
     """Resolve ``ref`` among one frame's detections (both mirror views) and mask the chosen ones."""
     image = frame.image
-    detections = referable(finder.detect_both(image, FALLBACK_THRESHOLD), ref)
+    detections = referable(finder.detect_both(image, FALLBACK_THRESHOLD), ref, finder.threshold)
     candidates = [Candidate(d.label, d.box, d.score) for d in detections]
     resolution = resolve(ref, candidates, image)
     tracks = [
