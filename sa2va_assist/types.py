@@ -76,6 +76,8 @@ class Target:
     count: int | None = None  # "two cups" -> 2; "both" -> 2
     parts: tuple[Target, ...] = ()  # "the horse and its rider": more objects in the same target
     unknown: tuple[str, ...] = ()  # head words no known class covers (this target's and its parts')
+    kind: str | None = None  # "animal", "vehicle": the head names a kind with no class ("the goat");
+    # ``classes`` are then every class of that kind, any of which it may be found as
     rest: str = ""  # words after the head that were not understood: "driving down the street"
 
     def __post_init__(self) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,9 +10,25 @@ import pytest
 
 from sa2va_assist import vision
 from tests.fakes import ColourBackend
+from tests.wordnet_stub import write_lexicon
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data" / "dev"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def stand_in_lexicon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and every process a test starts) reads the word lexicon built from the stand-in
+    WordNet (``tests/wordnet_stub.py``), so what a word means does not depend on whether ``setup``
+    fetched the real one. ``test_lexicon.py`` checks the real one when it is there."""
+    path = write_lexicon(tmp_path_factory.mktemp("lexicon") / "lexicon.json")
+    before = os.environ.get("SA2VA_ASSIST_LEXICON")
+    os.environ["SA2VA_ASSIST_LEXICON"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("SA2VA_ASSIST_LEXICON", None)
+    else:
+        os.environ["SA2VA_ASSIST_LEXICON"] = before
 
 
 @pytest.fixture

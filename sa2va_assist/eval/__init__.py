@@ -17,11 +17,12 @@ def evaluate(
     limit: int | None = None,
     progress: Callable[[int], object] | None = None,
     backend_name: str = "",
+    expressions: Path | None = None,
 ) -> dict[str, Any]:
     """Run ``suite`` over ``data_dir``; returns the document (headline metrics + ``items``)."""
     from .report import summarise
 
-    items = suite_items(suite, Path(data_dir))[: limit or None]
+    items = suite_items(suite, Path(data_dir), expressions)[: limit or None]
     rows = list(run_items(suite, items, ctx, progress))
     return {
         "suite": suite,

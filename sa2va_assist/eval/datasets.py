@@ -73,15 +73,24 @@ def manifest_items(data_dir: Path, path_key: str) -> list[Item]:
     return items
 
 
-def refvos_items(data_dir: Path) -> list[Item]:
-    """One item per expression: the video's frame folder, with its annotation folder in ``truth``."""
-    expressions = json.loads(_need(data_dir / "expressions.json", "refvos").read_text(encoding="utf-8"))
+def refvos_items(data_dir: Path, expressions_file: Path | None = None) -> list[Item]:
+    """One item per expression: the video's frame folder, with its annotation folder in ``truth``.
+    ``expressions_file``: other expressions for the same videos (same layout as expressions.json:
+    ``[{"video", "expression"}]``), e.g. a set of phrasings kept out of tuning."""
+    source = expressions_file or _need(data_dir / "expressions.json", "refvos")
+    try:
+        expressions = json.loads(source.read_text(encoding="utf-8"))
+        pairs = [(str(e["video"]), str(e["expression"])) for e in expressions]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(
+            f"cannot read the expressions in {source}: {err}",
+            'Use a JSON list of {"video": ..., "expression": ...} objects.',
+        ) from err
     items = []
-    for number, entry in enumerate(expressions):
-        video = entry["video"]
+    for number, (video, expression) in enumerate(pairs):
         frames = _need(data_dir / "JPEGImages" / video, "refvos")
         annotations = _need(data_dir / "Annotations" / video, "refvos")
-        truth = {"video": video, "expression": entry["expression"], "annotations": str(annotations)}
+        truth = {"video": video, "expression": expression, "annotations": str(annotations)}
         items.append(Item(f"{video}#{number}", frames, truth, data_dir))
     return items
 

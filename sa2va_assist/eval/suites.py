@@ -217,14 +217,15 @@ SCORERS: dict[str, Scorer] = {
 PATH_KEYS = {"refseg": "image", "describe": "image", "ocr": "image", "asr": "audio"}
 
 
-def suite_items(suite: str, data_dir: Path) -> list[Item]:
-    """The items of ``suite`` in ``data_dir``; ConfigError for an unknown suite."""
+def suite_items(suite: str, data_dir: Path, expressions: Path | None = None) -> list[Item]:
+    """The items of ``suite`` in ``data_dir`` (refvos: with ``expressions`` instead of the folder's
+    own when given); ConfigError for an unknown suite."""
     if suite not in SCORERS:
         raise ConfigError(f"unknown suite '{suite}'", f"Choose one of: {', '.join(SUITES)}.")
     if not data_dir.is_dir():
         raise InputError(f"{data_dir} is not a folder", f"Pass the folder that holds the {suite} data.")
     if suite == "refvos":
-        return refvos_items(data_dir)
+        return refvos_items(data_dir, expressions)
     return manifest_items(data_dir, PATH_KEYS[suite])
 
 
