@@ -38,7 +38,8 @@ TEXT_UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is ma
 MAX_CLASSES = 5  # classes a description places before the rest are only named
 CAPTION_MAX_LINES = 3  # a description quotes this many lines of text, then says how many more
 NOTHING_RECOGNISED = "Nothing I recognise here: no one in view, no everyday object and no legible text."
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# a sentence ends at . ! ? (or one closing a quote, unless another quoted line follows) before a capital
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[.!?]\")\s+(?=[A-Z0-9'(])")
 
 
 class Seen(TypedDict):
@@ -114,8 +115,16 @@ def place(objects: Sequence[GroundedObject], fov_deg: float, name: str | None = 
 
 
 def sentences_of(text: str) -> list[str]:
-    """Split an answer into sentences ("3.99" and "o'clock" stay whole)."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """Split an answer into sentences ("3.99" and "o'clock" stay whole, and so does a quoted reading:
+    'Text reads: "lazy fox. The quick" "brown dog".' is one sentence, not cut inside its quotes)."""
+    out: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text := text.strip()):
+        if text.count('"', start, end.start()) % 2 == 0:  # not inside a quotation
+            out.append(text[start : end.start()])
+            start = end.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if s.strip()]
 
 
 def object_sentence(seen: Seen, unsure_below: float = UNSURE_BELOW) -> str:

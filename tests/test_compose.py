@@ -58,6 +58,11 @@ def seen(
         ('The sign says "EXIT". Turn left!', ['The sign says "EXIT".', "Turn left!"]),
         ("Is it open? Yes.", ["Is it open?", "Yes."]),
         ("Version 2.5 is out.", ["Version 2.5 is out."]),
+        # a reading is one sentence: never cut inside its quotes, where a read line has a full stop
+        (
+            '"lazy fox. The quick" "brown dog." One more line.',
+            ['"lazy fox. The quick" "brown dog."', "One more line."],
+        ),
         ("  One sentence without a stop  ", ["One sentence without a stop"]),
         ("", []),
         ("   ", []),
