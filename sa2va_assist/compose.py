@@ -34,6 +34,25 @@ from .vocabulary import (
 DEFAULT_SENTENCES = 2  # answer sentences said by default (hazards come on top)
 UNSURE_BELOW = 0.35  # backend confidence (0..1) under which an object is said with "I'm not sure"
 MAX_PLACED = 3  # objects of a plural answer given a position before the rest are only counted
+IDENTIFY_SURE = 0.5  # detector confidence (0..1) an object needs to be named as what "this" is
+CLOSE_TEXT_SHARE = 0.1  # text covering this share of the frame: a page, a label or a screen held close
+CLOSE_OBJECT_SHARE = 0.5  # an object covering this share of the frame: held or right in front
+CLOSE_MAX_M = 3.0  # in a close-up, nothing estimated farther than this is named (a reflection, a print)
+HELD_MIN_SHARE = 0.2  # a thing one holds, filling this share of a close-up, may be named with doubt
+NEAR_HELD_M = 0.6  # such a thing estimated this near (metres) makes the frame a close-up
+# Things people hold up to the camera: in a close-up, one of these filling the view is plausible
+# enough to be named with "possibly" from the ordinary detection bar (``DETECT_SURE``) up.
+HANDHELD = frozenset({
+    "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich",
+    "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "cell phone", "remote", "mouse",
+    "book", "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush", "sports ball",
+    "frisbee", "handbag", "tie", "umbrella",
+})  # fmt: skip
+DETECT_SURE = 0.3  # the detector's own bar for counting an object (lite.detect_threshold's default)
+CANT_IDENTIFY = (
+    "I can't tell what this is. Try moving the camera back a little, or turn the object so its label "
+    "faces the camera; Sa2VA, if it is set up, recognises more."
+)
 TEXT_UNSURE_BELOW = 0.8  # OCR confidence (0..1) under which a quoted line is marked "(unsure)"
 MAX_CLASSES = 5  # classes a description places before the rest are only named
 CAPTION_MAX_LINES = 3  # a description quotes this many lines of text, then says how many more
@@ -264,11 +283,60 @@ def _counted_places(noun: str, seen: Sequence[Seen]) -> str:
     return f"{capitalised(noun)}: {places}."
 
 
+def identify_answer(result: VisionResult, fov_deg: float) -> str:
+    """The answer to "what is this?": the main thing only when the detector is sure of it
+    (``IDENTIFY_SURE``) and it is plausible at that range (in a close-up, nothing far away), or,
+    with "possibly", a thing people hold that fills a close-up; then the largest print on it ("A
+    bottle; it says ..."); "I can't tell what this is" with what to try when neither is reliable.
+    Says less rather than name something that is not there."""
+    lines = list(result.text_lines)
+    objects = [o for o in result.objects if o.label != "text"]
+    placed = place(objects, fov_deg)
+    close = _close_up(result, placed)
+    if close:
+        placed = [s for s in placed if s["distance_m"] is None or s["distance_m"] <= CLOSE_MAX_M]
+    sure = [s for s in placed if (1.0 if s["score"] is None else s["score"]) >= IDENTIFY_SURE]
+    held = [s for s in placed if close and s["label"] in HANDHELD and s["area"] >= HELD_MIN_SHARE
+            and (s["score"] or 0.0) >= DETECT_SURE]  # fmt: skip
+    main = max(sure or held, key=lambda s: s["area"], default=None)
+    doubt = "Possibly " if main is not None and not sure else ""
+    legible = [line for line in lines if line.confidence >= TEXT_UNSURE_BELOW] or lines
+    tallest = sorted(legible, key=lambda line: line.box[1] - line.box[3])[:2]  # the largest print
+    prominent = [line for line in lines if line in tallest]  # said in reading order
+    says = f"it says {quote_lines(prominent)}" + (" and more" if len(lines) > len(prominent) else "")
+    if main is not None:
+        thing = a_or_an(display_name(main["name"]))
+        thing = f"{doubt}{thing}" if doubt else capitalised(thing)
+        return f"{thing}; {says}." if lines else f"{thing}, {place_words(main)}."
+    if lines:
+        return f"{capitalised(says)}. I can't tell what the object is."
+    return CANT_IDENTIFY
+
+
+def _close_up(result: VisionResult, placed: Sequence[Seen]) -> bool:
+    """Whether the frame is a close-up: a page, a label or a screen (text covers much of it), or an
+    object filling the view or within reach and large in it."""
+    shape = next((o.masks.shape[1:] for o in result.objects), None)
+    if shape is None:
+        return bool(result.text_lines)
+    area = float(shape[0] * shape[1]) or 1.0
+    text = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in (line.box for line in result.text_lines))
+    near = any(s["distance_m"] is not None and s["distance_m"] <= NEAR_HELD_M for s in placed
+               if s["area"] >= HELD_MIN_SHARE)  # fmt: skip
+    return (
+        text / area >= CLOSE_TEXT_SHARE
+        or near
+        or max((s["area"] for s in placed), default=0.0) >= CLOSE_OBJECT_SHARE
+    )
+
+
 def question_answer(result: VisionResult, fov_deg: float) -> str:
     """The answer to the question ``result.question`` about ``result.subject`` from the objects that
     answer it: "Two cups: ...", "Yes. One person: ...", "The cup looks red. Colours are
     approximate.", "Ahead: ...", "One person near you: ...", "No, I don't see any legible text."."""
     question, subject = result.question, result.subject or Target()
+    if question == "identify":
+        return identify_answer(result, fov_deg)
     lines = result.text_lines
     if subject.label == "text":
         if question == "read":

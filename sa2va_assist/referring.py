@@ -45,12 +45,12 @@ from . import lexicon
 from .lexicon import KIND_CLASSES, Kind
 from .spatial import COCO_CLASSES
 from .types import Direction, Place, Relation, RelationKind, Target
-from .vocabulary import COLOUR_WORDS, MENTION_SYNONYMS, PERSON_PLURAL, PERSON_SINGULAR
+from .vocabulary import COLOUR_WORDS, MENTION_SYNONYMS, PERSON_PLURAL, PERSON_SINGULAR, spelled_out
 
 
 def normalise(text: str) -> str:
-    """Lower-case, single-spaced, curly quotes straightened."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    """Lower-case, single-spaced, curly quotes straightened, emoji spelled out ("🐶" -> "dog")."""
+    text = spelled_out(text).replace("\u2019", "'").replace("\u2018", "'").lower()
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -133,6 +133,7 @@ def parse(phrase: str) -> Target:
     ordinal=(2, "left"), ...). Never raises; words it does not understand end up in ``rest``."""
     text = re.sub(r"[^a-z0-9 ]+", " ", re.sub(r"'s\b", "", normalise(phrase)).replace("-", " "))
     text = re.sub(r"\bright (?=next|behind|beside|by|under|on|near|in front|there|here)", "", text)
+    text = re.sub(r"\b(?:slice|piece|bit|chunk|wedge|portion)s? of (?:the )?", "", text)  # "a slice of pizza"
     return _parse(" ".join(text.split()))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from . import referring
 from .referring import normalise
 from .types import EVERYTHING, Frame, Question, Target, Task, VisionRequest
-from .vocabulary import PERSON_PLURAL, PERSON_SINGULAR, TEXT_WORDS, spoken_plural
+from .vocabulary import PERSON_PLURAL, PERSON_SINGULAR, TEXT_WORDS, spelled_out, spoken_plural
 
 __all__ = [
     "choose_task", "normalise", "phrase_of", "question_of", "request_for", "split_targets", "target_of",
@@ -51,6 +51,15 @@ _SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b|&|\bas well as\b|\bplus\b)\s
 _BACKREF = re.compile(r"^(its|his|her|their|the one|that)\b")  # "the horse and its rider": one target
 
 
+# "What is this?": the one thing the user holds or points the camera at (``question_of``: "identify").
+_IDENTIFY = re.compile(
+    r"^(?:(?:can|could) you (?:tell me|say) )?(?:what(?:'s| is) (?:this|that|it)(?: thing| object| one)?"
+    r"(?: i(?:'m| am) (?:holding|looking at|pointing at))?|what am i (?:holding|looking at|pointing at)"
+    r"|what(?:'s| is) in my hands?|what do i have (?:here|in my hands?)|what (?:this|that) is"
+    r"|identify (?:this|that|it))[?.!]?$"
+)
+
+
 def choose_task(text: str) -> Task:
     """The task for ``--task auto``: read text, grounded caption, caption, segment or ask."""
     t = normalise(text)
@@ -60,6 +69,8 @@ def choose_task(text: str) -> Task:
         return "gcg"
     if _READ.search(t):
         return "read"
+    if _IDENTIFY.match(t.rstrip(" ?.!")):
+        return "ask"
     if _CAPTION.search(t):
         return "caption"
     if _SEGMENT.search(t):
@@ -97,7 +108,7 @@ def target_of(phrase: str) -> Target:
     """One object phrase understood (``referring.parse``): its classes and attributes, whether it means
     every instance, text ("the sign", "the words": every line), or every object ("everything"). Its
     ``words`` are the phrase as given."""
-    words = " ".join(phrase.split())
+    words = " ".join(spelled_out(phrase).split())
     if _EVERYTHING.match(words):
         return EVERYTHING
     target = dataclasses.replace(referring.parse(words), words=words)
@@ -166,6 +177,8 @@ def question_of(text: str) -> tuple[Question, tuple[Target, ...]]:
     chairs are there?", ("read", (text,)) for "What does the sign say?", ("open", ()) for a question
     no rule covers (a backend that takes language answers it from the words)."""
     t = normalise(text)
+    if _IDENTIFY.match(t.rstrip(" ?.!")):
+        return "identify", ()
     if _READ_TEXT.search(t):
         return "read", (_TEXT,)
     if _TEXT_PRESENT.search(t):
@@ -178,7 +191,10 @@ def question_of(text: str) -> tuple[Question, tuple[Target, ...]]:
                 return kind, (EVERYTHING,)
             if kind == "near":
                 return kind, (_PEOPLE,)
-            return kind, (targets_of(phrase) if kind == "where" else (target_of(phrase),))
+            if kind == "where":
+                return kind, targets_of(phrase)
+            subject = target_of(phrase)  # "how many chair": still every one of them
+            return kind, (dataclasses.replace(subject, plural=True) if kind == "how_many" else subject,)
     for kind, pattern in _PEOPLE_FORMS:
         if pattern.search(t) and (kind != "where" or set(re.findall(r"[a-z]+", t)) & _PERSON_WORDS):
             return kind, (targets_of(text) if kind == "where" else (_PEOPLE,))

@@ -33,10 +33,10 @@ class Frame:
 
 # The kind of question a request asks, as the agent understood it (None: not a question).
 Question = Literal[
-    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "open"
+    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "identify", "open"
 ]  # fmt: skip
 QUESTIONS: tuple[Question, ...] = (
-    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "open",
+    "where", "is_there", "how_many", "what_colour", "read", "describe", "ahead", "near", "identify", "open",
 )  # fmt: skip
 
 

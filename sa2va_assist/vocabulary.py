@@ -88,6 +88,50 @@ HAZARD_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle", "train")
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
+def spelled_out(text: str) -> str:
+    """Emoji as the words they stand for, so they are understood like any other word: "where is the
+    🐶" -> "where is the dog", "🚗" -> "automobile"; skin-tone modifiers, joiners and variation
+    selectors dropped. Other text unchanged."""
+    out: list[str] = []
+    changed = False
+    for ch in text:
+        category = unicodedata.category(ch)
+        if 0x2669 <= ord(ch) <= 0x266F:  # music notes (a transcript's "♪ ... ♪"): no words
+            out.append(" ")
+            changed = True
+        elif category == "So" and ord(ch) >= 0x2600:  # pictographs, not ©, ° or arrows
+            name = unicodedata.name(ch, "").lower()
+            out.append(f" {re.sub(r' face$', '', name)} ")
+            changed = True
+        elif ord(ch) >= 0x2000 and category in ("Sk", "Mn", "Cf", "Me"):
+            changed = True  # skin tones, variation selectors, zero-width joiners
+        else:
+            out.append(ch)
+    if not changed:
+        return text
+    return re.sub(r" +([?.!,])", r"\1", re.sub(r" {2,}", " ", "".join(out))).strip()
+
+
+_OTHER_LANGUAGE = frozenset({
+    "dónde", "donde", "está", "qué", "cuántos", "cuántas", "el", "los", "las", "por", "favor", "où", "est",
+    "combien", "quoi", "wo", "ist", "sind", "der", "die", "das", "wie", "viele", "dove", "che", "sono",
+    "onde", "quantos", "quantas", "uma", "um", "não", "och", "var", "waar", "zijn", "het", "een",
+})  # fmt: skip
+
+
+def other_language(text: str) -> bool:
+    """Whether ``text`` is plainly not English: letters but no Latin ones ("狗在哪里", "где чашка?"),
+    Spanish question marks, or two or more common function words of other European languages
+    ("¿dónde está el perro?", "où est la tasse ?"). English with a borrowed word stays English."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and not any("a" <= c.lower() <= "z" for c in letters):
+        return True
+    if "¿" in text or "¡" in text:
+        return True
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return sum(w in _OTHER_LANGUAGE for w in words) >= 2
+
+
 def number_word(n: int) -> str:
     """0..10 in words ("no" for 0), digits beyond."""
     return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)

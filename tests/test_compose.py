@@ -8,10 +8,12 @@ import pytest
 
 from sa2va_assist.agent.hazards import APPROACH_NEAR_M, PATH_NEAR_M, VEHICLE_NEAR_M, hazards
 from sa2va_assist.compose import (
+    CANT_IDENTIFY,
     DEFAULT_SENTENCES,
     UNSURE_BELOW,
     Seen,
     compose,
+    identify_answer,
     object_sentence,
     objects_answer,
     place,
@@ -20,7 +22,7 @@ from sa2va_assist.compose import (
     sentences_of,
     which_one,
 )
-from sa2va_assist.types import GroundedObject
+from sa2va_assist.types import GroundedObject, TextLine, VisionResult
 
 
 def seen(
@@ -333,3 +335,45 @@ def test_the_place_is_kept_apart_from_the_words_not_parsed_back() -> None:
     assert (red["words"], place_words(red)) == (f"Red cup, {cup['place']}.", cup["place"])
     old = {k: v for k, v in cup.items() if k != "place"}  # remembered by an older version
     assert place_words(old) == ""  # type: ignore[arg-type]
+
+
+# --- "what is this?" --------------------------------------------------------------------------------
+
+
+def _box(x0: int, y0: int, x1: int, y1: int, shape: tuple[int, int] = (480, 640)) -> np.ndarray:
+    mask = np.zeros((1, *shape), bool)
+    mask[0, y0:y1, x0:x1] = True
+    return mask
+
+
+def _identify(objects: list[GroundedObject], lines: list[TextLine] | None = None) -> str:
+    result = VisionResult("", "ask", "fake", objects, lines or [], question="identify")
+    return identify_answer(result, 70.0)
+
+
+def test_what_is_this_names_only_what_is_sure_or_plausibly_held() -> None:
+    fridge = GroundedObject("refrigerator", _box(200, 0, 440, 480), "refrigerator", 0.82)
+    assert _identify([fridge]).startswith("A refrigerator, 12 o'clock")
+    # the blind user's photo: a hand read as a weak "person", the table under it: nothing named
+    hand = GroundedObject("person", _box(0, 100, 640, 480), "person", 0.29)
+    table = GroundedObject("dining table", _box(0, 0, 640, 480), "dining table", 0.40)
+    assert _identify([hand, table]) == CANT_IDENTIFY
+    # a cup filling a close-up is plausible: named, with doubt, below the sure bar
+    cup = GroundedObject("cup", _box(200, 120, 460, 420), "cup", 0.45)
+    assert _identify([cup, table]).startswith("Possibly a cup, 12 o'clock, within reach")
+    # ... a weak car is not something one holds
+    car = GroundedObject("car", _box(200, 120, 460, 420), "car", 0.45)
+    assert _identify([car, table]) == CANT_IDENTIFY
+
+
+def test_what_is_this_reads_the_largest_print_and_names_nothing_far_in_a_close_up() -> None:
+    label = [
+        TextLine("Tablets", (100, 100, 500, 200), 0.95),  # large print
+        TextLine("take two daily with water", (100, 220, 500, 240), 0.9),
+        TextLine("28", (520, 100, 600, 200), 0.92),
+    ]
+    plane = GroundedObject("airplane", _box(300, 200, 310, 205), "airplane", 0.9)  # a reflection, "far"
+    assert _identify([plane], label) == ('It says "Tablets" "28" and more. I can\'t tell what the object is.')
+    bottle = GroundedObject("bottle", _box(80, 40, 620, 470), "bottle", 0.7)
+    assert _identify([bottle], label) == 'A bottle; it says "Tablets" "28" and more.'
+    assert _identify([]) == CANT_IDENTIFY

@@ -236,6 +236,27 @@ def test_real_detector_finds_the_cup(lite) -> None:  # type: ignore[no-untyped-d
     assert DETECT_THRESHOLD > REFER_THRESHOLD > FALLBACK_THRESHOLD
 
 
+def test_emoji_are_words_and_other_languages_get_one_honest_line(lite) -> None:  # type: ignore[no-untyped-def]
+    """ "is there a 🍕?" is understood as words; a question in another language gets the
+    English-only line once, never "I don't see a 狗在哪里"."""
+    from sa2va_assist.io.sources import read_image
+    from sa2va_assist.tasks import choose_task, request_for
+    from sa2va_assist.vision.lite.answers import ENGLISH_ONLY
+
+    frames = (Frame(read_image(REPO / "examples" / "coffee.jpg"), 0, "coffee"),)
+
+    def ask(text: str) -> str:
+        request = request_for(frames, choose_task(text), text)
+        return answered(request, lite.run(request), 70.0).answer
+
+    assert ask("is there a 🍕?") == ask("is there a slice of pizza?") == "I don't see a pizza."
+    assert ask("where is the ☕?") == ask("where is the hot beverage?")
+    assert ask("how many 🪑 are there?") == "I don't see any chairs."
+    assert ask("what is this?").startswith("Possibly a cup, 12 o'clock")  # held close, detector unsure
+    for foreign in ("狗在哪里", "¿dónde está el perro?", "où est la tasse ?", "где чашка?"):
+        assert ask(foreign) == ENGLISH_ONLY, foreign
+
+
 @pytest.mark.parametrize(
     ("phrase", "moving"),
     [

@@ -18,7 +18,7 @@ from sa2va_assist.vision.lite.finder import Found, box_of, by_prominence, pick
 from sa2va_assist.vision.lite.loader import _missing
 from sa2va_assist.vision.lite.ocr import TextRegion, group_lines
 from sa2va_assist.vision.lite.scene import text_frame_indices
-from sa2va_assist.vocabulary import count_people
+from sa2va_assist.vocabulary import count_people, other_language, spelled_out
 from tests.conftest import REPO
 
 
@@ -52,6 +52,23 @@ def test_target_of(
         unknown,
     )
     assert target.words == phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [("狗在哪里", False), ("где чашка?", False), ("¿dónde está el perro?", False), ("wo ist der Hund", False),
+     ("où est la tasse ?", False), ("where is the café?", True), ("is there a dog", True),
+     ("where is el perro", True), ("🐶", True), ("", True)],
+)  # fmt: skip
+def test_other_languages_are_told_apart_from_english(text: str, english: bool) -> None:
+    assert other_language(text) is not english
+
+
+def test_emoji_are_spelled_out() -> None:
+    assert spelled_out("where is the 🐶?") == "where is the dog?"
+    assert spelled_out("👩🏽 near me") == "woman near me"  # skin tone dropped
+    assert spelled_out("20° and ©") == "20° and ©"  # symbols that are not pictographs stay
+    assert target_of("the 🐱").label == "cat" and target_of("the 🐱").words == "the cat"
 
 
 def test_target_of_keeps_attributes_for_backends() -> None:
@@ -89,6 +106,9 @@ def test_target_of_keeps_attributes_for_backends() -> None:
         ("what color are the cars", "what_colour", "car", True),
         ("What is in front of me?", "ahead", None, True),
         ("Who is near me?", "near", "person", True),
+        ("What is this?", "identify", None, False),
+        ("what am I holding", "identify", None, False),
+        ("can you tell me what this is", "identify", None, False),
         ("Is it raining?", "open", None, False),
         ("what time is it", "open", None, False),
     ],

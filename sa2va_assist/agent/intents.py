@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ..vocabulary import other_language
 from .words import clean, is_noise
 
 Intent = Literal[
@@ -298,6 +299,8 @@ def rule_intent(text: str) -> Intent | None:
 def understand(utterance: str, classifier: Classifier | None = None) -> Understanding:
     """Intent and target of one utterance (rules, then the nearest example when no rule fires)."""
     text = clean(utterance)
+    if other_language(utterance):  # a question for a backend that reads it (Sa2VA), else one line
+        return Understanding("ask", "", utterance.strip(), "rule", 0.0)
     if is_noise(text):
         return Understanding("unclear", "", text, "none", 0.0)
     intent = rule_intent(text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..vocabulary import spelled_out
+
 # Sounds that carry no request; removed wherever they stand.
 FILLERS = frozenset(
     {"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "ahh", "hmm", "hm", "mm", "mmm", "eh"}
@@ -86,7 +88,7 @@ _COMMON = frozenset({"were", "faste", "coun"})  # real words one letter off a ke
 
 def clean(text: str) -> str:
     """Lowercase words with fillers, stutters, noise tags and known mishearings removed or fixed."""
-    text = _TAGS.sub(" ", text.lower().replace("’", "'").replace("‘", "'"))
+    text = _TAGS.sub(" ", spelled_out(text).lower().replace("’", "'").replace("‘", "'"))
     text = _NON_WORD.sub(" ", text.replace("-", " "))
     words = [_respelled(HOMOPHONES.get(w.strip("'"), w.strip("'"))) for w in text.split()]
     kept: list[str] = []

@@ -14,6 +14,9 @@ OBJECT_CAPABILITIES = "I can find and count 80 kinds of everyday object, say whe
 UNSURE_BELOW = TEXT_UNSURE_BELOW  # OCR confidence (0..1) under which a line is read as unsure
 
 
+ENGLISH_ONLY = "I only understand English offline so far. Ask, for example: where is the cup?"
+
+
 def unknown_class(name: str) -> str:
     """The honest answer for a class the lite backend has no model for."""
     return f"I can't recognise '{name}' offline yet; {CAPABILITIES}"

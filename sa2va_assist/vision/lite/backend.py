@@ -20,7 +20,8 @@ from ...config import Config
 from ...errors import ConfigError, InputError
 from ...spatial import COCO_CLASSES
 from ...tasks import phrase_of, understood
-from ...types import TASKS, Frame, GroundedObject, Target, TextLine, VisionRequest, VisionResult
+from ...types import EVERYTHING, TASKS, Frame, GroundedObject, Target, TextLine, VisionRequest, VisionResult
+from ...vocabulary import other_language
 from . import answers, asking
 from .asking import Reply
 from .finder import Finder, Found, box_mask, by_prominence, pick
@@ -81,6 +82,9 @@ class LiteBackend:
             raise ConfigError(f"unknown task '{request.task}'", f"Choose one of: {', '.join(TASKS)}.")
         if not request.frames:
             raise InputError("the request has no frames", "Pass an image, a video or a frame folder.")
+        if request.text and other_language(request.text):  # said once, not "I don't see a 狗在哪里"
+            unread = [phrase_of(t) for t in request.targets] or [request.text]
+            return VisionResult(answers.ENGLISH_ONLY, request.task, self.name, unrecognised=unread)
         scene = Scene(_same_size(request.frames), self.people, self.reader, self.objects)
         if self.objects is not None:
             self.objects.take_timings()
@@ -155,6 +159,9 @@ class LiteBackend:
         own words only what lite cannot answer ("I can't answer that offline yet; ...")."""
         question, targets = request.question, request.targets
         subject = targets[0] if targets else None
+        if question == "identify":  # what is this: everything seen in the newest frame, and its text
+            scene.question, scene.subject = question, EVERYTHING
+            return "", self._in_view(scene), scene.text_lines()
         if question == "where" and targets and (self.objects is not None or _people(targets)):
             return self._segment(scene, targets)
         if subject is not None and question in asking.ANSWERABLE:
