@@ -292,16 +292,11 @@ def identify_answer(result: VisionResult, fov_deg: float) -> str:
     lines = list(result.text_lines)
     objects = [o for o in result.objects if o.label != "text"]
     placed = place(objects, fov_deg)
-    close = _close_up(result, placed)
-    if close:
-        placed = [s for s in placed if s["distance_m"] is None or s["distance_m"] <= CLOSE_MAX_M]
-    sure = [s for s in placed if (1.0 if s["score"] is None else s["score"]) >= IDENTIFY_SURE]
-    held = [s for s in placed if close and s["label"] in HANDHELD and s["area"] >= HELD_MIN_SHARE
-            and (s["score"] or 0.0) >= DETECT_SURE]  # fmt: skip
+    sure, held = _reliable(placed, _close_up(result, placed))
     main = max(sure or held, key=lambda s: s["area"], default=None)
     doubt = "Possibly " if main is not None and not sure else ""
     legible = [line for line in lines if line.confidence >= TEXT_UNSURE_BELOW] or lines
-    tallest = sorted(legible, key=lambda line: line.box[1] - line.box[3])[:2]  # the largest print
+    tallest = sorted(legible, key=lambda line: -_print_height(line))[:2]  # the largest print
     prominent = [line for line in lines if line in tallest]  # said in reading order
     says = f"it says {quote_lines(prominent)}" + (" and more" if len(lines) > len(prominent) else "")
     if main is not None:
@@ -311,6 +306,22 @@ def identify_answer(result: VisionResult, fov_deg: float) -> str:
     if lines:
         return f"{capitalised(says)}. I can't tell what the object is."
     return CANT_IDENTIFY
+
+
+def _reliable(placed: Sequence[Seen], close: bool) -> tuple[list[Seen], list[Seen]]:
+    """(objects the detector is sure of, things people hold that fill a close-up): what may be
+    named about a photo; in a close-up nothing estimated far away (a reflection, a picture)."""
+    if close:
+        placed = [s for s in placed if s["distance_m"] is None or s["distance_m"] <= CLOSE_MAX_M]
+    sure = [s for s in placed if (1.0 if s["score"] is None else s["score"]) >= IDENTIFY_SURE]
+    held = [s for s in placed if close and s["label"] in HANDHELD and s["area"] >= HELD_MIN_SHARE
+            and (s["score"] or 0.0) >= DETECT_SURE and s not in sure]  # fmt: skip
+    return sure, held
+
+
+def _print_height(line: TextLine) -> float:
+    """The line's print height: measured across the line by the backend, else its box's height."""
+    return line.height if line.height is not None else float(line.box[3] - line.box[1])
 
 
 def _close_up(result: VisionResult, placed: Sequence[Seen]) -> bool:

@@ -139,6 +139,7 @@ class TextLine:
     box: tuple[int, int, int, int]  # pixels, x0, y0, x1, y1
     confidence: float  # 0..1
     frame: int = 0  # position of the frame in the request
+    height: float | None = None  # height of the print in pixels, across the line even when tilted
 
 
 @dataclass

@@ -377,3 +377,18 @@ def test_what_is_this_reads_the_largest_print_and_names_nothing_far_in_a_close_u
     bottle = GroundedObject("bottle", _box(80, 40, 620, 470), "bottle", 0.7)
     assert _identify([bottle], label) == 'A bottle; it says "Tablets" "28" and more.'
     assert _identify([]) == CANT_IDENTIFY
+
+
+def test_the_largest_print_is_measured_across_the_line_not_by_its_tilted_box() -> None:
+    """A long line photographed at an angle has a tall box but small print: the title is still
+    the largest print (``TextLine.height``, from ``ocr.print_height``)."""
+    from sa2va_assist.vision.lite.ocr import print_height
+
+    tilted = np.array([[40, 180], [400, 120], [404, 146], [44, 206]], np.float32)  # 26 px print, 86 px box
+    assert abs(print_height(tilted) - 26.3) < 0.5
+    lines = [
+        TextLine("Update", (14, 52, 154, 113), 1.0, height=40.0),
+        TextLine("Keep out of reach of children", (34, 131, 388, 214), 1.0, height=26.0),
+        TextLine("Take two daily with water", (42, 183, 353, 257), 1.0, height=26.0),
+    ]
+    assert _identify([], lines).startswith('It says "Update" "Keep out of reach of children" and more.')

@@ -50,6 +50,13 @@ class TextRegion:
     quad: np.ndarray  # (4, 2) float32 pixel corners, clockwise from top-left
 
 
+def print_height(quad: np.ndarray) -> float:
+    """How tall a line's print is: the mean length of the quadrilateral's left and right edges (its
+    box's height would grow with the line's length when the line is tilted)."""
+    q = np.asarray(quad, np.float32).reshape(4, 2)
+    return float((np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2.0)
+
+
 class TextReader:
     """Reads text: ``read(rgb)`` -> ``TextRegion`` list in reading order, lines under
     ``min_confidence`` dropped. ``engine`` is a ``Ppocr`` around ``rapidocr.RapidOCR`` (or anything
@@ -77,7 +84,7 @@ class TextReader:
             text = self._spelled(" ".join(text.split()), letters)
             if text and score >= self.min_confidence and self._legible(text, float(score)):
                 quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-                return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame), quad)], 0
+                return [TextRegion(TextLine(text, (0, 0, w, h), float(score), frame, float(h)), quad)], 0
         scale = min(MAX_UPSCALE, MIN_LONG_SIDE_PX / max(h, w, 1))
         bgr = np.ascontiguousarray(image[..., ::-1])  # rapidocr wants BGR arrays
         if scale > 1.0:
@@ -99,7 +106,7 @@ class TextReader:
             x0, y0 = np.floor(q.min(axis=0)).astype(int)
             x1, y1 = np.ceil(q.max(axis=0)).astype(int)
             box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
-            regions.append(TextRegion(TextLine(text, box, float(score), frame), q))
+            regions.append(TextRegion(TextLine(text, box, float(score), frame, print_height(q)), q))
         return [r for group in group_lines(regions) for r in group], illegible
 
     def _legible(self, text: str, score: float) -> bool:
