@@ -290,21 +290,22 @@ def identify_answer(result: VisionResult, fov_deg: float) -> str:
     bottle; it says ..."); "I can't tell what this is" with what to try when neither is reliable.
     Says less rather than name something that is not there."""
     lines = list(result.text_lines)
-    objects = [o for o in result.objects if o.label != "text"]
-    placed = place(objects, fov_deg)
+    pairs = [(o, seen) for o in result.objects if o.label != "text"
+             if (seen := summarise(o, o.label or o.phrase, fov_deg)) is not None]  # fmt: skip
+    placed = [seen for _, seen in pairs]
     sure, held = _reliable(placed, _close_up(result, placed))
     main = max(sure or held, key=lambda s: s["area"], default=None)
-    doubt = "Possibly " if main is not None and not sure else ""
-    legible = [line for line in lines if line.confidence >= TEXT_UNSURE_BELOW] or lines
-    tallest = sorted(legible, key=lambda line: -_print_height(line))[:2]  # the largest print
-    prominent = [line for line in lines if line in tallest]  # said in reading order
-    says = f"it says {quote_lines(prominent)}" + (" and more" if len(lines) > len(prominent) else "")
     if main is not None:
         thing = a_or_an(display_name(main["name"]))
-        thing = f"{doubt}{thing}" if doubt else capitalised(thing)
-        return f"{thing}; {says}." if lines else f"{thing}, {place_words(main)}."
+        thing = capitalised(thing) if sure else f"Possibly {thing}"
+        mask = next(o for o, seen in pairs if seen is main).masks
+        on_it = [line for line in lines if _lies_on(line, mask)]
+        if on_it:
+            return f"{thing}; it says {_largest_print(on_it)}."
+        nearby = f" Text nearby: {_largest_print(lines)}." if lines else ""
+        return f"{thing}, {place_words(main)}.{nearby}"
     if lines:
-        return f"{capitalised(says)}. I can't tell what the object is."
+        return f"It says {_largest_print(lines)}. I can't tell what the object is."
     return CANT_IDENTIFY
 
 
@@ -317,6 +318,23 @@ def _reliable(placed: Sequence[Seen], close: bool) -> tuple[list[Seen], list[See
     held = [s for s in placed if close and s["label"] in HANDHELD and s["area"] >= HELD_MIN_SHARE
             and (s["score"] or 0.0) >= DETECT_SURE and s not in sure]  # fmt: skip
     return sure, held
+
+
+def _largest_print(lines: Sequence[TextLine]) -> str:
+    """The two lines in the largest print (legible ones first), quoted in reading order, and "and
+    more" when there are others."""
+    legible = [line for line in lines if line.confidence >= TEXT_UNSURE_BELOW] or list(lines)
+    tallest = sorted(legible, key=lambda line: -_print_height(line))[:2]
+    shown = [line for line in lines if line in tallest]
+    return quote_lines(shown) + (" and more" if len(lines) > len(shown) else "")
+
+
+def _lies_on(line: TextLine, masks: np.ndarray) -> bool:
+    """Whether the line's centre lies on the object (its mask on the line's frame, else its last)."""
+    mask = masks[line.frame] if line.frame < masks.shape[0] and masks[line.frame].any() else masks[-1]
+    x0, y0, x1, y1 = line.box
+    cy, cx = min((y0 + y1) // 2, mask.shape[0] - 1), min((x0 + x1) // 2, mask.shape[1] - 1)
+    return bool(mask[max(cy, 0), max(cx, 0)])
 
 
 def _print_height(line: TextLine) -> float:

@@ -32,7 +32,8 @@ Parsing a target phrase (as ``tasks.split_targets`` gives it; "the red cup on th
   close to), in front of, behind, holding (carrying), riding, with (wearing), in (inside).
 - Plural: a plural head ("cups", "people"), or all/every/each/both/several/a number > 1 (``count``).
 - Union: "the horse and its rider" (or any "X and Y" where both sides name something) is one target
-  made of the horse and the person linked to it (``parts``).
+  made of the horse and the person linked to it (``parts``); so is a person riding (or on) something
+  ridden ("the person riding the black scooter": the person and the scooter, ``RIDEABLE``).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ _NOUNS: dict[str, tuple[str, ...]] = {
 }
 _PLURALS = PERSON_PLURAL | {"geese", "mice", "knives", "calves", "oxen", "cattle"}
 _NOT_NOUNS = frozenset({"glasses", "sunglasses"})
+RIDEABLE = frozenset(
+    {"bicycle", "motorcycle", "horse", "skateboard", "surfboard", "snowboard", "skis", "elephant"}
+)
 # Words already understood as a colour, size or count: never the start of a name ("black swan").
 _SAID = frozenset(COLOUR_WORDS) | {"big", "large", "huge", "giant", "tall", "small", "little", "tiny"}
 _GENERIC = frozenset({"one", "ones", "thing", "things", "object", "objects", "item", "items", "something"})
@@ -233,6 +237,16 @@ def _parse_simple(text: str) -> Target:
             colour = colour or other.colour
         elif other.head is not None:
             relation = Relation(kind, other)
+    # "the person riding the scooter", "the man on the horse": the rider and what it rides are one
+    # thing to follow (as "the horse and its rider"), found as the person plus the ridden object
+    ridden: tuple[Target, ...] = ()
+    if relation and relation.kind in ("riding", "on") and "person" in classes:
+        ridden = (relation.other,) if RIDEABLE & set(relation.other.classes) else ()
+    elif "person" in classes and head_at is not None and head_at > 0:  # "the scooter rider"
+        before = _noun(words[head_at - 1])
+        if before is not None and RIDEABLE & set(before[0]):
+            named_before = words[head_at - 1]
+            ridden = (Target(words=named_before, label=before[0][0], head=named_before, classes=before[0]),)
     ranked: tuple[int, Direction] | None = None
     if ordinal is not None:
         side = direction or (cast(Direction, position) if position in _OPPOSITE else "left")
@@ -255,4 +269,5 @@ def _parse_simple(text: str) -> Target:
         unknown=unknown,
         rest=ignored,
         kind=kind_of,
+        parts=ridden,
     )

@@ -392,3 +392,10 @@ def test_the_largest_print_is_measured_across_the_line_not_by_its_tilted_box() -
         TextLine("Take two daily with water", (42, 183, 353, 257), 1.0, height=26.0),
     ]
     assert _identify([], lines).startswith('It says "Update" "Keep out of reach of children" and more.')
+
+
+def test_text_beside_the_thing_is_not_said_to_be_on_it() -> None:
+    person = GroundedObject("person", _box(100, 50, 300, 470), "person", 0.8)
+    sign = [TextLine("HOT", (450, 100, 560, 160), 0.95, height=60.0)]
+    assert _identify([person], sign).endswith('. Text nearby: "HOT".')
+    assert not _identify([person], sign).startswith("A person; it says")

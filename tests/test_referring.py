@@ -38,7 +38,12 @@ PARSES: list[tuple[str, Target]] = [
     ("the horse and its rider", ref("horse", "horse", parts=(ref("rider", *PERSON),))),
     (
         "the person riding the black scooter",
-        ref("person", *PERSON, relation=Relation("riding", ref("scooter", "motorcycle", colour="black"))),
+        ref(
+            "person",
+            *PERSON,
+            relation=Relation("riding", ref("scooter", "motorcycle", colour="black")),
+            parts=(ref("scooter", "motorcycle", colour="black"),),  # the rider and the scooter: one thing
+        ),
     ),
     ("the man running", ref("man", *PERSON, rest="running")),
     ("the tv on the left", ref("tv", "tv", position="left")),
@@ -312,9 +317,13 @@ SCOOTERS = [
 
 
 def test_person_riding_the_black_scooter() -> None:
-    assert chosen("the person riding the black scooter", SCOOTERS) == [3]
-    assert chosen("the person riding the red motorbike", SCOOTERS) == [1]
-    assert chosen("the person on the black scooter", SCOOTERS) == [3]  # "on" a vehicle is riding it
+    """The rider is chosen by what it rides, and followed together with it (one union)."""
+    assert chosen("the person riding the black scooter", SCOOTERS) == [3, 2]
+    assert chosen("the person riding the red motorbike", SCOOTERS) == [1, 0]
+    assert chosen("the person on the black scooter", SCOOTERS) == [3, 2]  # "on" a vehicle is riding it
+    rider, scooter = chosen("the scooter rider", SCOOTERS)
+    assert scooter == {1: 0, 3: 2}[rider]  # whichever rider, the scooter under that rider
+    assert chosen("the person next to the black scooter", SCOOTERS) == [3]  # not riding: the person only
 
 
 def test_the_horse_and_its_rider_is_the_horse_plus_its_rider() -> None:
