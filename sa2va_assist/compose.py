@@ -249,23 +249,29 @@ def _counted(label: str, n: int) -> str:
     return a_or_an(display_name(label)) if n == 1 else f"{number_word(n)} {spoken_plural(label)}"
 
 
-def describe(seen: Sequence[Seen], lines: Sequence[TextLine] = ()) -> str:
+def describe(seen: Sequence[Seen], lines: Sequence[TextLine] = (), unsure_below: float = UNSURE_BELOW) -> str:
     """What is in view, one sentence per class, most important first (hazards, then people, then
     the biggest): "A car, 1 o'clock, roughly 6 metres away. Two people: 11 o'clock, roughly 3 metres
     away; 12 o'clock, roughly 4 metres away. Also a cup and a chair. Text reads: "EXIT"." The
     nearest ``MAX_PLACED`` of a class are placed, left to right; beyond ``MAX_CLASSES`` classes only
-    named. Says so plainly when there is nothing."""
+    named. A class the backend is unsure of (no instance at ``unsure_below`` or more) is said with
+    "possibly", never as fact. Says so plainly when there is nothing."""
     groups: dict[str, list[Seen]] = {}
     for s in seen:
         groups.setdefault(s["label"] or s["name"], []).append(s)
     ordered = sorted(groups.items(), key=lambda kv: _describe_rank(*kv))
+
+    def counted(label: str, group: list[Seen]) -> str:
+        unsure = all(s["score"] is not None and s["score"] < unsure_below for s in group)
+        return f"{'possibly ' if unsure else ''}{_counted(label, len(group))}"
+
     sentences = []
     for label, group in ordered[:MAX_CLASSES]:
-        noun = capitalised(_counted(label, len(group)))
+        noun = capitalised(counted(label, group))
         nearest = sorted(group, key=lambda s: -s["area"])[:MAX_PLACED]
         places = "; ".join(place_words(s) for s in sorted(nearest, key=lambda s: s["x"]))
         sentences.append(f"{noun}{',' if len(group) == 1 else ':'} {places}.")
-    rest = [_counted(label, len(group)) for label, group in ordered[MAX_CLASSES:]]
+    rest = [counted(label, group) for label, group in ordered[MAX_CLASSES:]]
     if rest:
         sentences.append(f"Also {', '.join(rest[:-1]) + ' and ' if len(rest) > 1 else ''}{rest[-1]}.")
     if lines:
@@ -525,7 +531,7 @@ def answered(
         return dataclasses.replace(result, answer=question_answer(result, fov_deg))
     if result.task in ("caption", "gcg") and not result.answer:
         seen = place([o for o in result.objects if o.label != "text"], fov_deg)
-        return dataclasses.replace(result, answer=describe(seen, result.text_lines))
+        return dataclasses.replace(result, answer=describe(seen, result.text_lines, unsure_below))
     facts = result.objects or result.unmatched
     if result.task != "segment" and (result.answer or not facts):
         return result  # the backend answered in its own words (a caption, a count, a model's reply)

@@ -399,3 +399,11 @@ def test_text_beside_the_thing_is_not_said_to_be_on_it() -> None:
     sign = [TextLine("HOT", (450, 100, 560, 160), 0.95, height=60.0)]
     assert _identify([person], sign).endswith('. Text nearby: "HOT".')
     assert not _identify([person], sign).startswith("A person; it says")
+
+
+def test_a_description_never_states_as_fact_what_the_backend_is_unsure_of() -> None:
+    from sa2va_assist.compose import describe
+
+    said = describe([seen("traffic light", score=0.33), seen("cup", score=0.9, x=0.2)])
+    assert "Possibly a traffic light, 12 o'clock" in said and "A cup, 12 o'clock" in said
+    assert describe([seen("person", score=0.2), seen("person", score=0.6)]).startswith("Two people:")
