@@ -29,7 +29,8 @@ W, H = 640, 480
 WORDS = ("Tablets", "Cereal", "Green Tea", "Vitamin C", "Pasta", "Shampoo", "Coffee", "Biscuits", "Soup",
          "Rice", "Aspirin", "Honey", "Batteries", "Sugar", "Yogurt", "Lentils")  # fmt: skip
 SMALL = ("net weight 500 g", "best before 12 2027", "store in a cool dry place", "made in the EU",
-         "take two daily with water", "ingredients: wheat flour, salt", "keep out of reach of children")  # fmt: skip
+         "take two daily with water", "ingredients: wheat flour, salt",
+         "keep out of reach of children")  # fmt: skip
 ALLOWED = {"screen": {"tv", "laptop"}, "page": {"book"}, "package": set(), "surface": set()}
 NAMED = re.compile(r"^(?:Possibly )?(?:an? )(.+?)(?:[,;]|$)", re.I)
 
@@ -149,13 +150,12 @@ def main() -> int:
             rows.append({"image": path.name, "kind": kind, "word": word, "answer": answer,
                          "invented": invented, "useful": useful})  # fmt: skip
     n = len(rows)
-    summary = {
-        "n": n,
-        "invented": sum(r["invented"] for r in rows),
-        "useful": sum(r["useful"] for r in rows),
-        "by_kind": {k: {"invented": sum(r["invented"] for r in rows if r["kind"] == k),
-                        "useful": sum(r["useful"] for r in rows if r["kind"] == k)} for k in KINDS},  # fmt: skip
-    }
+
+    def counts(kind: str | None) -> dict[str, int]:
+        chosen = [r for r in rows if kind is None or r["kind"] == kind]
+        return {"invented": sum(r["invented"] for r in chosen), "useful": sum(r["useful"] for r in chosen)}
+
+    summary = {"n": n, **counts(None), "by_kind": {k: counts(k) for k in KINDS}}
     if args.json:
         print(json.dumps({"summary": summary, "rows": rows}, indent=1))
     else:
