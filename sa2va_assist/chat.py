@@ -19,24 +19,41 @@ from .warmup import warm_up
 QUIT = frozenset({"quit", "exit", "goodbye", "bye", ":q"})
 
 
+NOT_TEXT = "\x00not-text"  # a line that is not UTF-8 text: reported and skipped, the rest answered
+
+
 def turns_from(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
     """Utterances from ``--script`` (or stdin), one per line; blank lines and ``#`` comments skipped
-    in scripts (an empty line typed live is a turn: "Sorry, I didn't catch that")."""
+    in scripts (an empty line typed live is a turn: "Sorry, I didn't catch that"). A line that is not
+    UTF-8 text comes as ``NOT_TEXT`` followed by its line number, so the lines around it still run."""
     if args.script:
         try:
-            with open(args.script, encoding="utf-8") as f:
-                lines = f.read().splitlines()
+            with open(args.script, "rb") as f:
+                raw = f.read().splitlines()
         except OSError as err:
             raise AssistError(
                 f"cannot read script {args.script} ({err.strerror})", "Pass an existing text file."
             ) from err
-        yield from (line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+        for number, data in enumerate(raw, start=1):
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                yield f"{NOT_TEXT}{number}"
+                continue
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield line
         return
     live = stdin.isatty()
+    number = 0
     while True:
         if live:
             print("> ", end="", file=sys.stderr, flush=True)
-        line = stdin.readline()
+        number += 1
+        try:
+            line = stdin.readline()
+        except UnicodeDecodeError:
+            yield f"{NOT_TEXT}{number}"
+            continue
         if not line:
             return
         yield line.rstrip("\n")
@@ -88,6 +105,13 @@ def run_chat(args: argparse.Namespace, config: Config, stdin: TextIO | None = No
         for n, utterance in enumerate(turns_from(args, stdin), start=1):
             if utterance.strip().lower() in QUIT:
                 break
+            if utterance.startswith(NOT_TEXT):
+                failed += 1
+                where = f"line {utterance[len(NOT_TEXT) :]}" + (f" of {args.script}" if args.script else "")
+                print(
+                    f"error: {where} is not UTF-8 text; skipped. Save the script as UTF-8.", file=sys.stderr
+                )
+                continue
             try:
                 on_sentence = None if args.json else (lambda s: print(s, flush=True))
                 turn = conversation.turn(utterance, on_sentence)

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--backend", help="vision backend (default from config: lite)")
     ev.add_argument("--model-path", help="local folder with Sa2VA weights (sa2va backend)")
     ev.add_argument("--stt", help="speech model for the asr suite (default: config stt.model, base)")
-    ev.add_argument("--limit", type=int, help="only the first N items")
+    ev.add_argument("--limit", type=_positive, help="only the first N items")
     ev.add_argument(
         "--expressions",
         metavar="FILE",
@@ -155,6 +155,17 @@ class _Warnings(logging.StreamHandler):
     @stream.setter
     def stream(self, _: Any) -> None:
         pass
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for counts given on the command line."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,19 +258,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     fov = config.spatial.horizontal_fov_deg
     result = answered(request, backend.run(request), fov, config.agent.unsure_below)
     result.timings_ms.setdefault("load_ms", load_ms)
+    failed: AssistError | None = None
     if args.out:
-        doc = write_outputs(args.out, result, frames, info, fov)
-        print(
-            f"wrote {args.out}/result.json, masks for {len(doc['objects'])} object(s) and "
-            f"{len(frames)} overlay(s)",
-            file=sys.stderr,
-        )
+        try:
+            doc = write_outputs(args.out, result, frames, info, fov)
+            print(
+                f"wrote {args.out}/result.json, masks for {len(doc['objects'])} object(s) and "
+                f"{len(frames)} overlay(s)",
+                file=sys.stderr,
+            )
+        except AssistError as err:  # the answer is still said; the folder is left as it was
+            doc, failed = result_document(result, frames, info, fov), err
     else:
         doc = result_document(result, frames, info, fov)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
         print(result.answer)
+    if failed is not None:
+        raise failed
     return 0
 
 
@@ -286,9 +303,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         name = config.backend
     with _progress(total, f"eval {args.suite}", unit="item", minimum=2) as bar:
         doc = evaluate(args.suite, args.data_dir, ctx, args.limit, bar, name, expressions)
-    if args.out:
-        write_report(Path(args.out), doc, ctx.worst)
     print(json.dumps(doc, ensure_ascii=False) if args.json else table(args.suite, doc))
+    if args.out:  # after the results are shown: a folder that cannot be written loses nothing
+        write_report(Path(args.out), doc, ctx.worst)
     if doc["n_items"] and doc["n_failed"] == doc["n_items"]:
         raise AssistError(f"every {args.suite} item failed (first: {doc['items'][0]['error']})")
     return 0

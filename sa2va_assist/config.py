@@ -334,7 +334,13 @@ def load_config(path: str | Path | None = None) -> Config:
         try:
             data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as err:
-            raise ConfigError(f"config file {chosen} is not valid YAML ({err.__class__.__name__})") from err
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(err, "problem", None) or err.__class__.__name__
+            raise ConfigError(
+                f"config file {chosen} is not valid YAML{where}: {problem}",
+                "Fix that line (keys are 'name: value', nested keys indented by two spaces).",
+            ) from err
         except OSError as err:
             raise ConfigError(f"cannot read config file {chosen} ({err.strerror})") from err
         except UnicodeDecodeError as err:

@@ -8,7 +8,8 @@ raises them, and the voice loop catches them per turn::
     ├── ConfigError              unknown key, backend, task or bad value in config.yaml / flags
     ├── DependencyError          an optional package or system library is not installed
     ├── ModelError               model weights missing, wrong transformers version, bad checkpoint
-    └── BackendError             a vision or speech backend failed while running a request
+    ├── BackendError             a vision or speech backend failed while running a request
+    └── OutputError              an output folder cannot be made or written (nothing partial is left)
 """
 
 from __future__ import annotations
@@ -54,3 +55,7 @@ def first_line(err: BaseException) -> str:
     error quotes from a library's exception."""
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+class OutputError(AssistError):
+    """An output folder or file cannot be made or written; nothing partial is left behind."""

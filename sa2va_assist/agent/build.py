@@ -11,9 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..config import Config
-from ..errors import AssistError
+from ..errors import AssistError, ConfigError
 from ..types import Frame
-from .conversation import Conversation, open_checkpointer
+from .conversation import Conversation, hold_thread, open_checkpointer
 from .examples import EXAMPLE_PAIRS
 from .intents import Classifier
 from .options import AgentOptions, Backend, Deps, Frames, Voice
@@ -65,10 +65,17 @@ def open_conversation(
 ) -> Conversation:
     """A conversation over ``source`` seen through ``backend``; memory: a SQLite path or ":memory:"
     (default: ``agent.memory`` from config)."""
+    if thread is not None and not thread.strip():
+        raise ConfigError(
+            "--thread is empty", "Name the conversation (e.g. --thread kitchen) or leave --thread out."
+        )
     set_rate: Any = getattr(speaker, "set_rate", None)
     deps = Deps(backend, source, speaker, set_rate)
-    saver = open_checkpointer(memory if memory is not None else config.agent.memory)
-    return Conversation(deps, agent_options(config, backend), classifier, saver, thread)
+    memory = memory if memory is not None else config.agent.memory
+    saver = open_checkpointer(memory)
+    conversation = Conversation(deps, agent_options(config, backend), classifier, saver, thread)
+    conversation.lock = hold_thread(memory, conversation.thread)  # held while the conversation lives
+    return conversation
 
 
 class _Still:

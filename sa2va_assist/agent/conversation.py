@@ -10,6 +10,8 @@ run's context (``options.AgentContext``), passed with every run, resumes after a
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +27,8 @@ from .graph import build_graph
 from .intents import Classifier
 from .options import AgentContext, AgentOptions, Deps
 from .state import Seen
+
+log = logging.getLogger(__name__)
 
 OnSentence = Callable[[str], None]
 
@@ -52,10 +56,20 @@ class Turn:
         return self.timings_ms.get("total_ms", 0.0) - vision
 
 
+def memory_path(memory: str | Path | None) -> Path | None:
+    """The SQLite file ``memory`` names: None for in memory, ``paths.conversation_memory()`` for "auto"."""
+    if memory is None or str(memory) == ":memory:":
+        return None
+    return conversation_memory() if str(memory) == "auto" else Path(memory).expanduser()
+
+
 def open_checkpointer(memory: str | Path | None) -> Any:
     """``None`` or ":memory:" -> in memory; "auto" -> ``paths.conversation_memory()`` (under
-    $XDG_STATE_HOME); another path -> SQLite on disk there (its folder is created)."""
-    if memory is None or str(memory) == ":memory:":
+    $XDG_STATE_HOME); another path -> SQLite on disk there (its folder is created). A damaged file is
+    kept beside it (``<name>.damaged-<time>``) and a new memory started, with a warning; another
+    program's database is refused."""
+    path = memory_path(memory)
+    if path is None:
         from langgraph.checkpoint.memory import InMemorySaver
 
         return InMemorySaver()
@@ -63,16 +77,61 @@ def open_checkpointer(memory: str | Path | None) -> Any:
 
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    path = conversation_memory() if str(memory) == "auto" else Path(memory).expanduser()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as err:  # "file is not a database": damaged or not ours
+            conn.close()
+            kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+            path.rename(kept)
+            log.warning(
+                "conversation memory %s was unreadable (%s); kept it as %s and started a new one",
+                path, err, kept.name,
+            )  # fmt: skip
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+            tables = set()
     except (OSError, sqlite3.Error) as err:
         raise ConfigError(
             f"cannot open conversation memory {path} ({err})",
             "Pass --memory :memory: or a writable file path.",
         ) from err
+    if tables and "checkpoints" not in tables:
+        conn.close()
+        raise ConfigError(
+            f"{path} is another program's database, not a conversation memory",
+            "Pass a new file name to --memory (or --memory auto).",
+        )
     return SqliteSaver(conn)
+
+
+def hold_thread(memory: str | Path | None, thread: str) -> Any:
+    """An exclusive lock on one thread of an on-disk memory for as long as the returned handle is
+    open, so two processes never interleave their turns in one stored conversation (each would
+    overwrite the other's). Raises ``ConfigError`` when another process holds it; None in memory."""
+    path = memory_path(memory)
+    if path is None:
+        return None
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; one process per thread is then up to the user
+        return None
+    digest = hashlib.sha1(thread.encode("utf-8")).hexdigest()[:12]
+    lock = path.with_name(f".{path.name}.{digest}.lock")
+    try:
+        handle = open(lock, "a")  # noqa: SIM115 (kept open: the lock lives as long as the conversation)
+    except OSError as err:
+        raise ConfigError(f"cannot lock conversation memory {path} ({err.strerror})", "") from err
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(
+            f"conversation '{thread}' in {path} is open in another sa2va-assist process",
+            "Use another --thread, or end the other conversation first.",
+        ) from None
+    return handle
 
 
 def forget_history(saver: Any, thread: str) -> None:
@@ -119,6 +178,7 @@ class Conversation:
         # The question waiting for its answer: read from the checkpointer once (a thread reopened from
         # disk may be waiting), then kept from each turn's end.
         self._waiting: tuple[str | None] | None = None
+        self.lock: Any = None  # ``hold_thread``'s handle when the memory is on disk
 
     def _forget_steps(self) -> None:
         """Keep only the newest checkpoint of this thread: memory (focus, last answer, ...) lives in it;

@@ -30,6 +30,7 @@ class Item:
     path: Path  # image, audio file or frame folder
     truth: dict[str, Any]  # the manifest fields (refvos: "expression", "annotations" folder)
     root: Path  # the folder that the manifest's relative paths start from
+    problem: str = ""  # why this line of the manifest cannot be evaluated (reported, then skipped)
 
 
 def _need(path: Path, what: str) -> Path:
@@ -38,33 +39,40 @@ def _need(path: Path, what: str) -> Path:
     return path
 
 
-def read_manifest(data_dir: Path) -> Iterator[dict[str, Any]]:
-    """The JSON objects of ``data_dir/manifest.jsonl``; a bad line raises InputError naming it."""
+def read_manifest(data_dir: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, JSON object) for each line of ``data_dir/manifest.jsonl``, or (line number, what
+    is wrong with it) for a line that is not a JSON object: one bad line never hides the others."""
     manifest = _need(data_dir / "manifest.jsonl", "manifest")
-    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read {manifest}: {err}", "Save it as UTF-8 JSON lines.") from err
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise InputError(
-                f"{manifest} line {number} is not JSON ({err.msg})", "Fix or remove that line."
-            ) from None
+            yield number, f"line {number} of {manifest.name} is not JSON ({err.msg}): fix or remove it"
+            continue
         if not isinstance(record, dict):
-            raise InputError(f"{manifest} line {number} is not a JSON object", "Fix or remove that line.")
-        yield record
+            yield number, f"line {number} of {manifest.name} is not a JSON object: fix or remove it"
+            continue
+        yield number, record
 
 
 def manifest_items(data_dir: Path, path_key: str) -> list[Item]:
-    """Items of a manifest suite; ids are the file stem plus a counter when a file repeats."""
+    """Items of a manifest suite; ids are the file stem plus a counter when a file repeats. A line
+    that cannot be an item becomes one with its ``problem`` said (``line-N``), so the rest still run."""
     items: list[Item] = []
     seen: dict[str, int] = {}
-    for record in read_manifest(data_dir):
-        if path_key not in record:
-            raise InputError(
-                f"a record in {data_dir / 'manifest.jsonl'} has no '{path_key}'",
-                f"Every line needs '{path_key}'.",
-            )
+    manifest = data_dir / "manifest.jsonl"
+    for number, record in read_manifest(data_dir):
+        if isinstance(record, dict) and not isinstance(record.get(path_key), str):
+            record = f"line {number} of {manifest.name} has no '{path_key}' path: every line needs one"
+        if isinstance(record, str):
+            items.append(Item(f"line-{number}", manifest, {}, data_dir, record))
+            continue
         path = (data_dir / record[path_key]).resolve()
         stem = path.stem
         seen[stem] = seen.get(stem, 0) + 1

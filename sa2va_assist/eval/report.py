@@ -121,16 +121,18 @@ def write_report(out_dir: Path, doc: dict[str, Any], worst: Sequence[Worst], kee
     (prediction and truth tinted in two colours) of the ``keep`` weakest items."""
     import cv2
 
+    from ..io.folders import whole_folder
     from ..io.results import draw_overlay, object_id
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "eval.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if not worst:
-        return
-    folder = out_dir / "worst"
-    folder.mkdir(exist_ok=True)
-    for rank, w in enumerate(sorted(worst, key=lambda w: w.score)[:keep], start=1):
-        overlay = draw_overlay(w.image, [(f"predicted (score {w.score:.2f})", w.pred), ("truth", w.truth)])
-        cv2.imwrite(
-            str(folder / f"{object_id(rank, w.item_id)}.jpg"), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR)
-        )
+    with whole_folder(out_dir, "eval.json") as out:  # whole or not at all, never mixed with a last run
+        (out / "eval.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if worst:
+            folder = out / "worst"
+            folder.mkdir()
+        for rank, w in enumerate(sorted(worst, key=lambda w: w.score)[:keep], start=1):
+            overlay = draw_overlay(
+                w.image, [(f"predicted (score {w.score:.2f})", w.pred), ("truth", w.truth)]
+            )
+            path = folder / f"{object_id(rank, w.item_id)}.jpg"
+            if not cv2.imwrite(str(path), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR)):
+                raise OSError(f"OpenCV could not write {path.name}")

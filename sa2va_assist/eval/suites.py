@@ -235,9 +235,14 @@ def run_items(
     """Score each item; a failing item yields ``{"id", "error"}`` instead of stopping the run."""
     scorer = SCORERS[suite]
     for item in items:
+        if item.problem:
+            yield {"id": item.id, "error": item.problem}
+            if progress:
+                progress(1)
+            continue
         try:
             yield scorer(item, ctx)
-        except (AssistError, OSError, ValueError, KeyError) as err:
+        except (AssistError, OSError, ValueError, KeyError, TypeError) as err:  # a bad item, not a bug
             message = err.one_line() if isinstance(err, AssistError) else f"{type(err).__name__}: {err}"
             yield {"id": item.id, "error": message}
         if progress:

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..spatial import Position, locate, motion, position_phrase
 from ..types import Frame, GroundedObject, VisionResult
+from .folders import whole_folder
 from .sources import SourceInfo
 
 SCHEMA = "sa2va-assist/result@1"
@@ -153,26 +154,32 @@ def write_outputs(
     info: SourceInfo | None = None,
     fov_deg: float = 70.0,
 ) -> dict[str, Any]:
-    """Write result.json, every object's masks and one overlay per frame; return the document."""
+    """Write result.json, every object's masks and one overlay per frame, whole or not at all
+    (``folders.whole_folder``: a second run replaces the first run's folder, never mixes with it);
+    return the document. Raises ``OutputError`` when the folder cannot be written."""
     import cv2
 
-    out = Path(out_dir)
     doc = result_document(result, frames, info, fov_deg)
-    (out / "overlays").mkdir(parents=True, exist_ok=True)
-    for obj, entry in zip(result.objects, doc["objects"], strict=True):
-        mask_dir = out / "masks" / entry["id"]
-        mask_dir.mkdir(parents=True, exist_ok=True)
-        for mask, frame_entry in zip(obj.masks, entry["frames"], strict=False):
-            rel = f"masks/{entry['id']}/{frame_entry['frame']}.png"
-            cv2.imwrite(str(out / rel), mask.astype(np.uint8) * 255)
-            frame_entry["mask"] = rel
-    for k, frame in enumerate(frames):
-        layers = [(o.phrase, o.masks[k]) for o in result.objects if k < len(o.masks)]
-        overlay = draw_overlay(frame.image, layers)
-        cv2.imwrite(
-            str(out / "overlays" / f"{frame.name}.jpg"),
-            cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR),
-            [cv2.IMWRITE_JPEG_QUALITY, 90],
-        )
-    (out / "result.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with whole_folder(out_dir, "result.json") as out:
+        (out / "overlays").mkdir()
+        for obj, entry in zip(result.objects, doc["objects"], strict=True):
+            mask_dir = out / "masks" / entry["id"]
+            mask_dir.mkdir(parents=True, exist_ok=True)
+            for mask, frame_entry in zip(obj.masks, entry["frames"], strict=False):
+                rel = f"masks/{entry['id']}/{frame_entry['frame']}.png"
+                _written(cv2.imwrite(str(out / rel), mask.astype(np.uint8) * 255), out / rel)
+                frame_entry["mask"] = rel
+        for k, frame in enumerate(frames):
+            layers = [(o.phrase, o.masks[k]) for o in result.objects if k < len(o.masks)]
+            overlay = draw_overlay(frame.image, layers)
+            path = out / "overlays" / f"{frame.name}.jpg"
+            bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR)
+            _written(cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 90]), path)
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        (out / "result.json").write_text(text, encoding="utf-8")
     return doc
+
+
+def _written(ok: bool, path: Path) -> None:
+    if not ok:  # OpenCV says False instead of raising (a full disk, a name it cannot encode)
+        raise OSError(f"OpenCV could not write {path.name}")
