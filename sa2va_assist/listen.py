@@ -255,7 +255,8 @@ def run_listen(args: argparse.Namespace, config: Config) -> int:
         turns = loop.run(args.max_turns)
         if not args.json:
             print(f"{len(turns)} turn(s) in {time.monotonic() - start:.1f} s", file=sys.stderr)
-        return 2 if any(t.error for t in turns) else 0
+        skipped = getattr(audio, "skipped", [])  # audio files that could not be heard (said above)
+        return 2 if skipped or any(t.error for t in turns) else 0
     finally:
         for part in (audio, speaker, frames):
             if part is not None:

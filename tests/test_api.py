@@ -191,7 +191,7 @@ def test_bad_sources_raise_input_error(fake: Assistant, source: Any, needle: str
 def test_bad_arguments_raise_the_right_error(fake: Assistant, tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8 definitely not a jpeg")
-    with pytest.raises(errors.InputError, match="not a readable image"):
+    with pytest.raises(errors.InputError, match="is damaged or not an image"):
         fake.ask(corrupt, "what is this")
     with pytest.raises(errors.InputError, match="max_frames"):
         fake.ask(paint_scene(), "the red square", max_frames=0)

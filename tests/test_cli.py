@@ -89,7 +89,7 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     ("args", "needle"),
     [
         (["ask", "no/such/file.jpg", "what is this"], "does not exist"),
-        (["ask", "{corrupt}", "what is this"], "not a readable image"),
+        (["ask", "{corrupt}", "what is this"], "is damaged or not an image"),
         (["ask", "{scene}", "what", "--backend", "nonesuch"], "unknown backend 'nonesuch'"),
         (["ask", "{scene}", "what", "--task", "dance"], "invalid choice: 'dance'"),
         (["ask", "{scene}", "what", "--config", "{badconfig}"], "unknown config key colour"),

@@ -104,13 +104,15 @@ def test_bad_manifest_lines_are_reported_and_the_rest_scored(
         "[1, 2]",
         json.dumps({"captions": ["no image"]}),
         json.dumps({"image": 7, "captions": []}),
+        json.dumps({"image": "a.png", "captions": ["a cup"], "objects": 5}),  # a number, not a list
     ]
     (tmp_path / "manifest.jsonl").write_text("\n".join(lines) + "\n")
     assert main(["eval", "describe", str(tmp_path), "--backend", "fake", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["n_items"] == 5 and doc["n_failed"] == 4
+    assert doc["n_items"] == 6 and doc["n_failed"] == 5
     errors = {row["id"]: row["error"] for row in doc["items"] if "error" in row}
-    assert set(errors) == {"line-2", "line-3", "line-4", "line-5"}
+    assert set(errors) == {"line-2", "line-3", "line-4", "line-5", "a#2"}
+    assert errors["a#2"].startswith("TypeError")  # a bad value is one bad row, not a lost eval
     assert "not JSON" in errors["line-2"] and "not a JSON object" in errors["line-3"]
 
 
@@ -202,3 +204,98 @@ def test_a_yaml_mistake_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid YAML at line 3, column 8") as err:
         load_config(bad)
     assert err.value.hint.startswith("Fix that line")
+
+
+# --- images: never decoded bigger than needed; links and damage named -------------------------------
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_an_enormous_image_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
+    from sa2va_assist.errors import InputError
+    from sa2va_assist.io.sources import read_image
+
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(_png_header(33000, 33000))  # 1089 megapixels claimed by a 100-byte file
+    with pytest.raises(InputError, match=r"huge.png is 33000x33000 pixels \(1089 megapixels\)"):
+        read_image(huge)
+
+
+def test_a_large_jpeg_is_decoded_reduced_to_the_same_picture(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from sa2va_assist.io.sources import image_size, read_image
+
+    big = np.zeros((3000, 4000, 3), np.uint8)
+    big[:, :2000] = (200, 30, 30)  # red left half, blue right half
+    big[:, 2000:] = (30, 30, 200)
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), cv2.cvtColor(big, cv2.COLOR_RGB2BGR))
+    assert image_size(path.read_bytes()[:65536]) == (4000, 3000)
+    image = read_image(path, max_side=1280)
+    assert image.shape == (960, 1280, 3)
+    assert image[480, 100, 0] > 150 and image[480, 1200, 2] > 150  # the same picture, smaller
+
+
+def test_links_and_damaged_files_are_named_for_what_they_are(tmp_path: Path) -> None:
+    from sa2va_assist.errors import InputError
+    from sa2va_assist.io.sources import load_frames
+
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(InputError, match="loops back on itself"):
+        load_frames(tmp_path / "a")
+    (tmp_path / "gone").symlink_to(tmp_path / "nothing.jpg")
+    with pytest.raises(InputError, match=r"is a link to .*nothing\.jpg, which does not exist"):
+        load_frames(tmp_path / "gone")
+    broken = tmp_path / "photo.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with pytest.raises(InputError, match="is damaged or not an image") as err:
+        load_frames(broken)
+    assert err.value.hint == "Remove or replace that file."
+
+
+# --- listen: one bad file is one skipped file -----------------------------------------------------------
+
+
+def test_bad_audio_files_are_skipped_and_the_good_ones_heard(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sa2va_assist.audio.mic import RATE, WavSource
+    from sa2va_assist.audio.tts import write_pcm16
+    from sa2va_assist.errors import InputError
+
+    good = tmp_path / "good.wav"
+    write_pcm16(good, np.full(RATE, 0.1, np.float32), RATE)
+    (tmp_path / "text.wav").write_text("not audio")
+    (tmp_path / "empty.wav").write_bytes(b"")
+    source = WavSource([good, tmp_path / "text.wav", tmp_path / "empty.wav", good], gap_s=0.5)
+    assert len(source.skipped) == 2 and "text.wav" in source.skipped[0]
+    assert source.duration_s == pytest.approx(3.0, abs=0.05)  # both good files, each with its gap
+    with pytest.raises(InputError, match="none of the 2 audio files can be read"):
+        WavSource([tmp_path / "text.wav", tmp_path / "empty.wav"])
+
+
+def test_answers_folder_that_is_a_file_is_one_error(tmp_path: Path) -> None:
+    from sa2va_assist.audio.recorder import AnswerRecorder
+
+    target = tmp_path / "answers"
+    target.write_text("mine")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        AnswerRecorder(target)
+    assert target.read_text() == "mine"

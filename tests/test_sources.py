@@ -72,7 +72,7 @@ def test_folder_sorted_naturally(tmp_path: Path) -> None:
     [
         ("missing.jpg", None, "does not exist"),
         ("empty.jpg", b"", "empty (0 bytes)"),
-        ("bad.jpg", b"not a jpeg", "not a readable image"),
+        ("bad.jpg", b"not a jpeg", "is damaged or not an image"),
         ("bad.mp4", b"garbage" * 10, "not a readable video"),
         ("empty.mp4", b"", "empty (0 bytes)"),
         ("frames", "dir", "holds no image files"),

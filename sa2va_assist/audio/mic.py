@@ -9,6 +9,7 @@ machines without one). :func:`open_audio_source` picks one by name. A block is w
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -24,6 +25,8 @@ from ..errors import ConfigError, DependencyError, InputError
 from .resampling import lowpass_taps, resample_poly
 from .tts import Audio
 from .wav import SAMPLE_RATE, _decode, resample
+
+log = logging.getLogger(__name__)
 
 RATE = SAMPLE_RATE  # Hz: what Silero VAD and Whisper take
 BLOCK = 512  # samples per block: 32 ms at 16 kHz, the window Silero VAD takes at that rate
@@ -56,7 +59,8 @@ class WavSource:
     block is padded with zeros. ``noise_db``: white noise of that RMS level in dBFS (e.g. -35) over all
     of it, gaps included, from a fixed seed so runs repeat. ``realtime``: block k is yielded no sooner
     than (k + 1) * 32 ms after the first call, as a microphone delivers it; else as fast as consumed.
-    Files are read here, so a missing or corrupt one raises InputError from the constructor."""
+    Files are read here: a missing, empty or corrupt one is left out and named in ``skipped`` (one
+    line each, also logged), so the good ones are still heard; InputError when none can be read."""
 
     live = False
 
@@ -70,7 +74,22 @@ class WavSource:
         if not paths:
             raise InputError("no audio files to listen to", "pass one or more WAV or FLAC files")
         gap = np.zeros(round(gap_s * RATE), np.float32)
-        audio = np.concatenate([part for path in paths for part in (_recording(Path(path)), gap)])
+        parts: list[Audio] = []
+        self.skipped: list[str] = []  # one line per file that could not be heard
+        for path in paths:
+            try:
+                parts += [_recording(Path(path)), gap]
+            except InputError as err:
+                if len(paths) == 1:
+                    raise
+                self.skipped.append(err.one_line())
+                log.warning("%s (skipped; the other files are heard)", err.one_line().rstrip("."))
+        if not parts:
+            raise InputError(
+                f"none of the {len(paths)} audio files can be read ({self.skipped[0]})",
+                "Give WAV or FLAC files with speech in them.",
+            )
+        audio = np.concatenate(parts)
         audio = np.pad(audio, (0, -audio.size % BLOCK))
         if noise_db is not None:
             noise = np.random.default_rng(0).standard_normal(audio.size, np.float32)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import OutputError
 from .tts import Audio, Synth, Voice, synthesize, write_pcm16
 
 PAUSE_S = 0.3  # silence between sentences in an answer file
@@ -20,7 +21,17 @@ class AnswerRecorder:
 
     def __init__(self, out_dir: str | Path, voice: Voice | None = None, *, synth: Synth = synthesize) -> None:
         self.out_dir, self.voice, self._synth = Path(out_dir), voice or Voice(), synth
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise OutputError(
+                f"--audio-out {self.out_dir} is a file, not a folder", "Choose a folder for the answers."
+            )
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(
+                f"cannot make the answers folder {self.out_dir}: {err.strerror or err}",
+                "Choose a folder you can write to.",
+            ) from err
         self.on_audio: Callable[[str], None] | None = None
         self._parts: list[Audio] = []
         self._rate = 0

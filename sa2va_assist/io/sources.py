@@ -74,22 +74,81 @@ def fit_side(image: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+MAX_PIXELS = 100_000_000  # an image file larger than this (100 megapixels) is refused, not decoded whole
+
+
 def read_image(path: str | Path, max_side: int = 1280) -> np.ndarray:
-    """Read one image file as uint8 RGB; InputError naming the file when it cannot be used."""
+    """Read one image file as uint8 RGB, at most ``max_side`` pixels on its longest side. A large
+    JPEG is decoded already reduced (1/2, 1/4 or 1/8: the memory of the small image, not the large
+    one); any other format over ``MAX_PIXELS`` is refused before decoding. InputError naming the file
+    when it cannot be used."""
     import cv2
 
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p} does not exist", "Check the path.")
+        raise InputError(*_missing(p))
     _check_not_empty(p)
     data = np.fromfile(str(p), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    size = image_size(data[:65536].tobytes())
+    flag = cv2.IMREAD_UNCHANGED
+    if size is not None:
+        width, height = size
+        jpeg = data[:2].tobytes() == b"\xff\xd8"
+        reduce = max((k for k in (2, 4, 8) if max(width, height) / k >= max_side), default=1) if jpeg else 1
+        if width * height / reduce**2 > MAX_PIXELS:
+            raise InputError(
+                f"{p} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); the most an "
+                f"image may have is {MAX_PIXELS / 1e6:.0f} megapixels",
+                "Scale it down (or save it as a JPEG, which is read already reduced).",
+            )
+        flag = {
+            2: cv2.IMREAD_REDUCED_COLOR_2,
+            4: cv2.IMREAD_REDUCED_COLOR_4,
+            8: cv2.IMREAD_REDUCED_COLOR_8,
+        }.get(reduce, flag)
+    try:
+        image = cv2.imdecode(data, flag)
+    except cv2.error:
+        image = None
     if image is None or image.size == 0:
+        known = p.suffix.lower() in IMAGE_EXTENSIONS
         raise InputError(
-            f"{p} is not a readable image (corrupt or unsupported format)",
-            "Use a JPEG, PNG, WebP, BMP or TIFF file.",
+            f"{p} is damaged or not an image (it cannot be decoded)"
+            if known
+            else f"{p} is not a readable image (unsupported format)",
+            "Remove or replace that file." if known else "Use a JPEG, PNG, WebP, BMP or TIFF file.",
         )
     return fit_side(to_rgb(image), max_side)
+
+
+def image_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG or JPEG file's first bytes, without decoding it; None otherwise."""
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 < len(head):
+        if head[at] != 0xFF:
+            return None
+        marker, length = head[at + 1], int.from_bytes(head[at + 2 : at + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            return int.from_bytes(head[at + 7 : at + 9], "big"), int.from_bytes(head[at + 5 : at + 7], "big")
+        at += 2 + length
+    return None
+
+
+def _missing(path: Path) -> tuple[str, str]:
+    """The one line for a path that cannot be opened: a link that loops, a dangling link, or nothing."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            return f"{path} is a symbolic link that loops back on itself", "Point it at the real file."
+        except OSError:
+            return f"{path} is a link to {os.readlink(path)}, which does not exist", "Fix or remove the link."
+        return f"{path} cannot be opened (it links to {target})", "Check the link."
+    return f"{path} does not exist", "Check the path to the image, video or frame folder."
 
 
 def _check_not_empty(path: Path) -> None:
@@ -191,7 +250,7 @@ def load_frames(
     """Read an image file, a video file or a folder of frames. InputError with a fix otherwise."""
     path = Path(source)
     if not path.exists():
-        raise InputError(f"{path} does not exist", "Check the path to the image, video or frame folder.")
+        raise InputError(*_missing(path))
     if max_frames < 1:
         raise InputError(f"max_frames must be at least 1, got {max_frames}", "Set input.max_frames >= 1.")
     if path.is_dir():
