@@ -299,3 +299,34 @@ def test_answers_folder_that_is_a_file_is_one_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="is a file, not a folder"):
         AnswerRecorder(target)
     assert target.read_text() == "mine"
+
+
+def test_a_video_cut_short_is_answered_from_what_was_read_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import cv2
+    import numpy as np
+
+    from sa2va_assist.io.sources import load_frames
+
+    whole = tmp_path / "whole.avi"
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 24, (160, 120))
+    for i in range(96):
+        writer.write(np.full((120, 160, 3), (i * 2) % 255, np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with caplog.at_level("WARNING", logger="sa2va_assist"):
+        info, frames = load_frames(cut, max_frames=96)
+    assert 0 < len(frames) < 96 and info.total_frames == 96
+    assert f"cut.avi ends early: {frames[-1].index + 1} of its 96 frames could be read" in caplog.text
+
+
+def test_a_missing_manifest_field_is_named(
+    tmp_path: Path, fake_backend: ColourBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_rgb(tmp_path / "a.png", painted([("cup", (100, 300, 160, 380))]))
+    (tmp_path / "manifest.jsonl").write_text(json.dumps({"image": "a.png", "expression": "the cup"}) + "\n")
+    assert main(["eval", "refseg", str(tmp_path), "--backend", "fake", "--json"]) == 2
+    row = json.loads(capsys.readouterr().out)["items"][0]
+    assert row["error"].startswith("the manifest line has no 'mask' field")

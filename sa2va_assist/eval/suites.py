@@ -243,7 +243,12 @@ def run_items(
         try:
             yield scorer(item, ctx)
         except (AssistError, OSError, ValueError, KeyError, TypeError) as err:  # a bad item, not a bug
-            message = err.one_line() if isinstance(err, AssistError) else f"{type(err).__name__}: {err}"
+            if isinstance(err, AssistError):
+                message = err.one_line()
+            elif isinstance(err, KeyError):  # a field the suite needs is missing from this line
+                message = f"the manifest line has no {err.args[0]!r} field: add it, or remove the line"
+            else:
+                message = f"{type(err).__name__}: {err}"
             yield {"id": item.id, "error": message}
         if progress:
             progress(1)

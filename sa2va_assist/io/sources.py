@@ -7,6 +7,7 @@ down to ``max_frames`` while reading, so a long clip is never held in memory at 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -17,6 +18,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..types import Frame
+
+log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"})
@@ -240,6 +243,12 @@ def read_video(
             f"{path} has no decodable frames (empty or corrupt video)",
             "Check that the video plays, or pass an image or a folder of frames.",
         )
+    if len(frames) < len(wanted):  # the file ends (or breaks) before the frames its header promised
+        log.warning(
+            "%s ends early: %d of its %d frames could be read (cut short or damaged); the answer is "
+            "about the first %.1f s only",
+            path, index, total, index / fps if fps else 0.0,
+        )  # fmt: skip
     info = SourceInfo("video", str(path), total, fps, len(frames) < total)
     return info, frames
 
