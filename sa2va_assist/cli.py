@@ -313,6 +313,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     """Each file's transcript; a bad file is reported on stderr and skipped (exit 2 at the end)."""
+    from pathlib import Path
+
+    from .audio.longform import LONG_S, duration_of
     from .audio.stt import stt_from_config
     from .audio.wav import read_audio
 
@@ -320,25 +323,44 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     stt = stt_from_config(replace(config.stt, engine=args.engine) if args.engine else config.stt, args.model)
     failed = 0
     for path in args.audio:
+        row: dict[str, Any] = {"audio": path}
         try:
-            audio, rate = read_audio(path)
-            transcript = stt.transcribe(audio)
+            if Path(path).is_file() and duration_of(path) > LONG_S:  # streamed, speech only
+                long = _transcribe_long(stt, Path(path))
+                text, language, seconds, duration = long.text, long.language, long.seconds, long.duration_s
+                row["segments"] = [[s.start_s, s.end_s, s.text] for s in long.segments]
+            else:
+                audio, rate = read_audio(path)
+                transcript = stt.transcribe(audio)
+                text, language, seconds, duration = (
+                    transcript.text, transcript.language, transcript.seconds, len(audio) / rate,
+                )  # fmt: skip
         except AssistError as err:
             failed += 1
             print(f"error: {err.one_line()}", file=sys.stderr)
             continue
         if args.json:
-            row = {
-                "audio": path,
-                "text": transcript.text,
-                "language": transcript.language,
-                "duration_s": round(len(audio) / rate, 3),
-                "seconds": round(transcript.seconds, 3),
-            }
+            row.update(text=text, language=language, duration_s=round(duration, 3), seconds=round(seconds, 3))
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{path}: {transcript.text}" if len(args.audio) > 1 else transcript.text)
+            print(f"{path}: {text}" if len(args.audio) > 1 else text)
     return 2 if failed else 0
+
+
+def _transcribe_long(stt: Any, path: Any) -> Any:
+    """A long file through ``longform.transcribe_file``, with a progress bar in seconds of audio."""
+    from .audio.longform import duration_of, transcribe_file
+
+    with _progress(round(duration_of(path)), f"transcribing {path.name}", unit="s", minimum=1) as bar:
+        done = 0
+
+        def advance(seconds: float) -> None:
+            nonlocal done
+            if bar is not None:
+                bar(round(seconds) - done)
+            done = round(seconds)
+
+        return transcribe_file(stt, path, progress=advance)
 
 
 def cmd_models() -> int:
