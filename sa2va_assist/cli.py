@@ -329,6 +329,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
                 long = _transcribe_long(stt, Path(path))
                 text, language, seconds, duration = long.text, long.language, long.seconds, long.duration_s
                 row["segments"] = [[s.start_s, s.end_s, s.text] for s in long.segments]
+                if not long.segments:
+                    minutes = f"{duration / 60:.0f} minutes" if duration >= 90 else f"{duration:.0f} s"
+                    print(f"{path}: no speech found in {minutes} of audio", file=sys.stderr)
             else:
                 audio, rate = read_audio(path)
                 transcript = stt.transcribe(audio)

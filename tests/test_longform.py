@@ -79,3 +79,20 @@ def test_transcribe_takes_long_files_through_the_stream(
     row = json.loads(capsys.readouterr().out)
     assert row["duration_s"] > LONG_S and len(row["segments"]) == 2
     assert "cup" in row["text"].lower() and "garden" in row["text"].lower()
+
+
+def test_a_long_file_of_noise_says_no_speech_instead_of_inventing_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import soundfile
+
+    from sa2va_assist.cli import main
+
+    noise = np.random.default_rng(3).standard_normal(RATE * 45).astype(np.float32) * 0.05
+    path = tmp_path / "hiss.wav"
+    soundfile.write(str(path), noise, RATE, subtype="PCM_16")
+    assert main(["transcribe", str(path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    row = json.loads(out)
+    assert (row["text"], row["segments"]) == ("", [])
+    assert "hiss.wav: no speech found in 45 s of audio" in err

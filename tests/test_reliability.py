@@ -330,3 +330,15 @@ def test_a_missing_manifest_field_is_named(
     assert main(["eval", "refseg", str(tmp_path), "--backend", "fake", "--json"]) == 2
     row = json.loads(capsys.readouterr().out)["items"][0]
     assert row["error"].startswith("the manifest line has no 'mask' field")
+
+
+def test_a_missing_mask_is_one_line_and_nothing_leaks_to_stderr(
+    tmp_path: Path, fake_backend: ColourBackend, capfd: pytest.CaptureFixture[str]
+) -> None:
+    write_rgb(tmp_path / "a.png", painted([("cup", (100, 300, 160, 380))]))
+    line = {"image": "a.png", "expression": "the red square", "mask": "masks/none.png"}
+    (tmp_path / "manifest.jsonl").write_text(json.dumps(line) + "\n")
+    assert main(["eval", "refseg", str(tmp_path), "--backend", "fake", "--json"]) == 2
+    out, err = capfd.readouterr()  # the process's own file descriptors: OpenCV writes there
+    assert "cannot be read" in json.loads(out)["items"][0]["error"]
+    assert "WARN" not in err and "findDecoder" not in err

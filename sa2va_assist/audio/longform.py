@@ -21,7 +21,7 @@ from .vad import Endpointer, Vad, load_vad, utterances
 
 WINDOW_S = 28.0  # longest stretch given to Whisper at once (its window is 30 s)
 QUIET_S = 0.8  # a pause this long ends a stretch of speech
-LONG_S = 60.0  # ``transcribe`` takes files longer than this through here
+LONG_S = 30.0  # ``transcribe`` takes files longer than one Whisper window through here
 _FIX = "Give a WAV, FLAC or OGG file with speech in it."
 
 

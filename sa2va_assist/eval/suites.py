@@ -68,7 +68,14 @@ def _hw(image: np.ndarray) -> tuple[int, int]:
 def _truth_mask(path: Path, shape: tuple[int, int]) -> np.ndarray:
     import cv2
 
-    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    # decoded from bytes: cv2.imread prints its own "[ WARN ] findDecoder" line for a missing file
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as err:
+        raise InputError(
+            f"mask {path} cannot be read ({err.strerror})", "Check the manifest's 'mask' path."
+        ) from err
+    mask = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
     if mask is None:
         raise InputError(f"{path} is not a readable mask", "Masks are 0/255 PNGs.")
     if mask.shape != shape:
