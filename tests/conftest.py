@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sa2va_assist import vision
-from tests.fakes import ColourBackend
+from tests.fakes import ColourBackend, PaintedBackend
 from tests.wordnet_stub import write_lexicon
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +29,15 @@ def stand_in_lexicon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         os.environ.pop("SA2VA_ASSIST_LEXICON", None)
     else:
         os.environ["SA2VA_ASSIST_LEXICON"] = before
+
+
+@pytest.fixture
+def painted_backend() -> Iterator[PaintedBackend]:
+    """A PaintedBackend registered as backend "painted" for the duration of one test."""
+    backend = PaintedBackend()
+    vision.register_backend("painted", lambda config: backend)
+    yield backend
+    vision.BACKENDS.pop("painted", None)
 
 
 @pytest.fixture

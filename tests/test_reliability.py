@@ -126,16 +126,6 @@ def test_a_limit_that_is_not_a_positive_count_is_refused(tmp_path: Path, limit: 
 # --- chat: a bad line, memory files, threads ------------------------------------------------------
 
 
-@pytest.fixture()
-def painted_backend() -> PaintedBackend:
-    from sa2va_assist import vision
-
-    backend = PaintedBackend()
-    vision.register_backend("painted", lambda config: backend)
-    yield backend  # type: ignore[misc]
-    vision.BACKENDS.pop("painted", None)
-
-
 def test_a_script_line_that_is_not_utf8_is_skipped_and_the_others_answered(
     tmp_path: Path, painted_backend: PaintedBackend, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sa2va_assist import vision
 from sa2va_assist.agent.conversation import Conversation
 from sa2va_assist.agent.options import Deps
 from sa2va_assist.audio.loop import EARCON_ACK, LoopTurn, VoiceLoop, sounds_complete
@@ -669,14 +668,6 @@ def whisper() -> SpeechToText:
     from sa2va_assist.audio.stt import load_stt
 
     return load_stt("base")
-
-
-@pytest.fixture()
-def painted_backend() -> Iterator[PaintedBackend]:
-    backend = PaintedBackend()
-    vision.register_backend("painted", lambda config: backend)
-    yield backend
-    vision.BACKENDS.pop("painted", None)
 
 
 @needs_whisper
