@@ -436,3 +436,34 @@ def test_what_is_ahead_comes_from_the_scan_and_leaves_out_the_sides() -> None:
     assert asked(empty, np.full((480, 640, 3), 120, np.uint8), "What is ahead?", 120.0)[0] == (
         "Nothing I recognise straight ahead."
     )
+
+
+class FlickeringDetector:
+    """A detector that sees one animal in the same place every frame but names it a cat, then a dog,
+    then a sheep, as a real detector unsure of the species does from frame to frame."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def detect(self, image: np.ndarray, threshold: float) -> list[Det]:
+        self.calls += 1
+        label = ("cat", "dog", "sheep")[self.calls % 3]
+        return [Det(label, 0.4, (200, 150, 440, 400))]
+
+
+def test_an_animal_named_by_its_kind_is_followed_when_the_detector_changes_its_mind() -> None:
+    """ "the animal" (a kind: any animal class) is one thing to follow whatever class each keyframe
+    gives it, and is reported as the class it was chosen as (not lost after the first keyframe)."""
+    from sa2va_assist.tasks import target_of
+    from sa2va_assist.vision.lite.tracking import MaskTracker, TrackerOptions
+    from sa2va_assist.vision.lite.video_grounding import ground_video
+
+    image = np.full((480, 640, 3), 120, np.uint8)
+    image[150:400, 200:440] = (90, 60, 40)
+    frames = [Frame(image.copy(), k, f"{k:05d}") for k in range(24)]  # one array each: detected anew
+    finder = ObjectFinder(FlickeringDetector(), BoxMasker(segment=None))
+    tracker = MaskTracker(TrackerOptions(keyframe_every=4))
+    grounding = ground_video(finder, tracker, frames, target_of("the animal"), "the animal")
+    (animal,) = grounding.objects
+    assert all(mask[275, 320] for mask in animal.masks)  # found in every frame
+    assert animal.label in ("cat", "dog", "sheep")

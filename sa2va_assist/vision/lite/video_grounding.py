@@ -67,14 +67,20 @@ def prefer_moving(
 def ground_video(
     finder: ObjectFinder, tracker: Tracker, frames: Sequence[Frame], ref: Target, phrase: str
 ) -> Grounding:
-    """Choose the referent on the first keyframe where it resolves, then follow it with masks."""
+    """Choose the referent on the first keyframe where it resolves, then follow it with masks. For a
+    kind ("the animal", "the goat": ``Target.kind``) the detector may call the same animal a dog in one
+    frame and a sheep in the next, so it is followed as the kind and reported as the class it was
+    chosen as."""
     seen: dict[str, Any] = {}
 
     def detect(index: int, image: np.ndarray) -> list[Found]:
         seen["image"], seen["index"] = image, index
-        return finder.found(image, ref)
+        found = finder.found(image, ref)
+        seen["labels"] = [f.label for f in found]
+        return [replace(f, label=ref.kind) for f in found] if ref.kind else found
 
     def select(cands: list[Found]) -> list[int]:
+        cands = [replace(c, label=label) for c, label in zip(cands, seen["labels"], strict=True)]
         resolution = resolve(ref, [Candidate.from_found(c) for c in cands], seen["image"])
         if resolution.chosen or "resolution" not in seen:
             seen["resolution"], seen["frame"] = resolution, seen["index"]
@@ -85,12 +91,18 @@ def ground_video(
             later = min(i + MOTION_GAP, len(frames) - 1) if i + 1 < len(frames) else max(i - MOTION_GAP, 0)
             motion = box_motion(frames[i].image, frames[later].image, [c.box for c in cands], abs(later - i))
             chosen = prefer_moving(chosen, cands, ref, motion)
+        if chosen:
+            seen.setdefault("chosen", [cands[i].label for i in chosen])
         return chosen
 
     result = spaced_for(tracker, frames).track([f.image for f in frames], detect, select)
     finder.timings_ms["track_ms"] = result.tracking_ms_per_frame() * result.n_frames
     # a track is as sure as the best detection it was matched on: doubt is said on video too
-    tracks = [(t.label, t.masks, 1.0 if t.score is None else t.score) for t in result.tracks]
+    labels = seen.get("chosen", [])
+    tracks = [
+        (labels[k] if ref.kind and k < len(labels) else t.label, t.masks, 1.0 if t.score is None else t.score)
+        for k, t in enumerate(result.tracks)
+    ]
     objects = grounded_objects(phrase, ref, tracks)
     return Grounding(objects, seen.get("resolution"), seen.get("frame", 0), seen.get("boxes", []))
 
