@@ -241,7 +241,7 @@ def _parse_simple(text: str) -> Target:
     # thing to follow (as "the horse and its rider"), found as the person plus the ridden object
     ridden: tuple[Target, ...] = ()
     if relation and relation.kind in ("riding", "on") and "person" in classes:
-        ridden = (relation.other,) if RIDEABLE & set(relation.other.classes) else ()
+        ridden = (replace(relation.other, colour=None),) if RIDEABLE & set(relation.other.classes) else ()
     elif "person" in classes and head_at is not None and head_at > 0:  # "the scooter rider"
         before = _noun(words[head_at - 1])
         if before is not None and RIDEABLE & set(before[0]):

@@ -42,7 +42,7 @@ PARSES: list[tuple[str, Target]] = [
             "person",
             *PERSON,
             relation=Relation("riding", ref("scooter", "motorcycle", colour="black")),
-            parts=(ref("scooter", "motorcycle", colour="black"),),  # the rider and the scooter: one thing
+            parts=(ref("scooter", "motorcycle"),),  # the rider and the scooter it rides (whatever colour)
         ),
     ),
     ("the man running", ref("man", *PERSON, rest="running")),
