@@ -15,8 +15,8 @@ from .types import EVERYTHING, Frame, Question, Target, Task, VisionRequest
 from .vocabulary import PERSON_PLURAL, PERSON_SINGULAR, TEXT_WORDS, spelled_out, spoken_plural
 
 __all__ = [
-    "choose_task", "normalise", "phrase_of", "question_of", "request_for", "split_targets", "target_of",
-    "targets_of", "understood",
+    "asks_what_this_is", "choose_task", "normalise", "phrase_of", "question_of", "request_for",
+    "split_targets", "target_of", "targets_of", "understood",
 ]  # fmt: skip
 
 _READ = re.compile(
@@ -54,10 +54,16 @@ _BACKREF = re.compile(r"^(its|his|her|their|the one|that)\b")  # "the horse and 
 # "What is this?": the one thing the user holds or points the camera at (``question_of``: "identify").
 _IDENTIFY = re.compile(
     r"^(?:(?:can|could) you (?:tell me|say) )?(?:what(?:'s| is) (?:this|that|it)(?: thing| object| one)?"
-    r"(?: i(?:'m| am) (?:holding|looking at|pointing at))?|what am i (?:holding|looking at|pointing at)"
+    r"(?: i(?:'m| am) (?:holding|pointing at))?|what am i (?:holding|pointing at)"
     r"|what(?:'s| is) in my hands?|what do i have (?:here|in my hands?)|what (?:this|that) is"
     r"|identify (?:this|that|it))[?.!]?$"
 )
+
+
+def asks_what_this_is(text: str) -> bool:
+    """Whether ``text`` asks what the thing held or pointed at is ("what is this?", "what am I
+    holding"): the question ``question_of`` calls "identify"."""
+    return bool(_IDENTIFY.match(normalise(text).rstrip(" ?.!")))
 
 
 def choose_task(text: str) -> Task:
@@ -69,7 +75,7 @@ def choose_task(text: str) -> Task:
         return "gcg"
     if _READ.search(t):
         return "read"
-    if _IDENTIFY.match(t.rstrip(" ?.!")):
+    if asks_what_this_is(t):
         return "ask"
     if _CAPTION.search(t):
         return "caption"
@@ -177,7 +183,7 @@ def question_of(text: str) -> tuple[Question, tuple[Target, ...]]:
     chairs are there?", ("read", (text,)) for "What does the sign say?", ("open", ()) for a question
     no rule covers (a backend that takes language answers it from the words)."""
     t = normalise(text)
-    if _IDENTIFY.match(t.rstrip(" ?.!")):
+    if asks_what_this_is(t):
         return "identify", ()
     if _READ_TEXT.search(t):
         return "read", (_TEXT,)

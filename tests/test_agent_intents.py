@@ -347,6 +347,10 @@ NONSENSE = NONSENSE_BELOW / 2
         ("blorp zoop", FakeMatch("find", WEAK), "unclear", "none"),
         # a label the agent does not know is never returned
         ("paint me a picture of the area", FakeMatch("dance", 0.99), "ask", "none"),
+        # a thing named alone is found, even when the nearest example is "keep following"
+        ("the dog", FakeMatch("track", CONFIDENT), "find", "examples"),
+        ("dog", FakeMatch("track", CONFIDENT), "find", "examples"),
+        ("monitor the kids", FakeMatch("track", CONFIDENT), "track", "examples"),
     ],
 )
 def test_understand_with_classifier(utterance: str, match: FakeMatch, intent: str, by: str) -> None:
@@ -427,3 +431,16 @@ def test_accuracy_with_the_real_classifier(name: str, classifier: Classifier) ->
     print(f"{name}: intent accuracy {accuracy:.3f} on {len(rows)} utterances")
     report = "\n".join(f"  {intent}: {'; '.join(m)}" for intent, m in sorted(misses.items()))
     assert accuracy >= MIN_ACCURACY, f"{name}: accuracy {accuracy:.3f} < {MIN_ACCURACY}; misses:\n{report}"
+
+
+@pytest.mark.parametrize("utterance", ["what is this?", "What's this thing?", "what am I holding"])
+def test_what_is_this_never_becomes_a_description(utterance: str) -> None:
+    """ "What is this?" is the question about the thing held up (``identify``), whatever the examples
+    say."""
+    u = understand(utterance, FakeClassifier(FakeMatch("describe", CONFIDENT)))
+    assert (u.intent, u.by) == ("ask", "rule")
+
+
+def test_an_emoji_is_understood_as_its_word() -> None:
+    u = understand("🐶", FakeClassifier(FakeMatch("track", CONFIDENT)))
+    assert (u.text, u.intent, u.target) == ("dog", "find", "dog")

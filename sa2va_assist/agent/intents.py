@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ..tasks import asks_what_this_is
 from ..vocabulary import other_language
 from .words import clean, is_noise
 
@@ -303,6 +304,8 @@ def understand(utterance: str, classifier: Classifier | None = None) -> Understa
         return Understanding("ask", "", utterance.strip(), "rule", 0.0)
     if is_noise(text):
         return Understanding("unclear", "", text, "none", 0.0)
+    if asks_what_this_is(text):  # "what is this?": the thing held up, not a description of the scene
+        return Understanding("ask", "", text, "rule")
     intent = rule_intent(text)
     if intent is not None:
         return Understanding(intent, target_of(intent, text), text, "rule")
@@ -317,6 +320,12 @@ def understand(utterance: str, classifier: Classifier | None = None) -> Understa
         )
         if label in INTENTS and score >= EXAMPLE_MIN_SCORE and clear:
             chosen: Intent = next(i for i in INTENTS if i == label)
+            from .followups import refers_back  # here: followups' state imports this module
+
+            named = target_of("find", text)
+            alone = re.fullmatch(r"(?:(?:the|my|a|an|your)\s+)?[a-z]+", text)  # "dog", "the dog"
+            if chosen == "track" and alone and named and not refers_back(named):
+                chosen = "find"  # a thing named alone is found, not "keep following" what was
             return Understanding(chosen, target_of(chosen, text), text, "examples", score)
         if not question and score < NONSENSE_BELOW:
             return Understanding("unclear", "", text, "examples", score)
