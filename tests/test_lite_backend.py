@@ -121,7 +121,7 @@ def test_nobody_and_unknown_class_are_answered_honestly() -> None:
     result = ask(b, empty, "segment", "the person and my keys")
     assert result.objects == []
     assert result.answer == (
-        "I don't see a person. I can't recognise 'keys' offline yet; I can find people and read text."
+        "I don't see a person. I can't recognise 'keys' offline; I can find people and read text."
     )
     assert engine.calls == 0  # no text asked for, none read
     assert ask(b, empty, "ask", "how many people are there?").answer == "I don't see any people."

@@ -188,8 +188,8 @@ def test_a_description_is_honest_when_nothing_found() -> None:
 
 def test_unknown_class_names_it() -> None:
     assert (
-        answers.unknown_class("keys")
-        == "I can't recognise 'keys' offline yet; I can find people and read text."
+        answers.describe_unknown(["keys"], ("person", "text"))
+        == "I can't recognise 'keys' offline; I can find people and read text."
     )
 
 

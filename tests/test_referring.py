@@ -457,7 +457,7 @@ def test_colour_shares_use_the_mask_else_the_centre_of_the_box() -> None:
         (
             ["keys", "wallet", "keys"],
             ("person", "text"),
-            "I can't recognise 'keys' or 'wallet' offline; I can find people and text.",
+            "I can't recognise 'keys' or 'wallet' offline; I can find people and read text.",
         ),
         (["keys"], (), "I can't recognise 'keys' offline."),
         (

@@ -17,11 +17,6 @@ UNSURE_BELOW = TEXT_UNSURE_BELOW  # OCR confidence (0..1) under which a line is 
 ENGLISH_ONLY = "I only understand English offline so far. Ask, for example: where is the cup?"
 
 
-def unknown_class(name: str) -> str:
-    """The honest answer for a class the lite backend has no model for."""
-    return f"I can't recognise '{name}' offline yet; {CAPABILITIES}"
-
-
 def cannot_answer(objects: bool = False) -> str:
     """The honest answer to a question the lite backend has no way to answer; ``objects``: whether
     the object detector is loaded (it widens what can be offered instead)."""
@@ -31,13 +26,16 @@ def cannot_answer(objects: bool = False) -> str:
 def describe_unknown(words: Sequence[str], known: Iterable[str]) -> str:
     """The honest answer for things no class covers: "I can't recognise 'keys' offline; I can find 80
     kinds of everyday object, such as people, cups and chairs." ``known``: the class names the backend
-    can find (all listed when three or fewer)."""
+    can find (all listed when three or fewer; without its object detector lite finds people and
+    reads text: "I can find people and read text.")."""
     names = " or ".join(f"'{w}'" for w in dict.fromkeys(words)) or "that"
     kinds = list(dict.fromkeys(known))
     if not kinds:
         return f"I can't recognise {names} offline."
     if len(kinds) <= 3:
-        return f"I can't recognise {names} offline; I can find {_and(map(spoken_plural, kinds))}."
+        found = [spoken_plural(k) for k in kinds if k != "text"]
+        reads = " and read text" if "text" in kinds else ""
+        return f"I can't recognise {names} offline; I can find {_and(found)}{reads}."
     examples = [k for k in _EXAMPLES if k in kinds] + [k for k in kinds if k not in _EXAMPLES]
     shown = _and(map(spoken_plural, examples[:3]))
     said = f"I can't recognise {names} offline; I can find {len(kinds)} kinds of everyday object"

@@ -130,7 +130,7 @@ class LiteBackend:
                     self._other_people(scene, phrase)
             else:
                 found = []
-                said.append(answers.unknown_class(want.head or phrase))
+                said.append(answers.describe_unknown([want.head or phrase], ("person", "text")))
                 scene.unrecognised.append(phrase)
             objects += found
         return " ".join(said), objects, lines
