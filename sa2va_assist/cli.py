@@ -325,8 +325,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     for path in args.audio:
         row: dict[str, Any] = {"audio": path}
         try:
-            if Path(path).is_file() and duration_of(path) > LONG_S:  # streamed, speech only
-                long = _transcribe_long(stt, Path(path))
+            length = duration_of(path) if Path(path).is_file() else 0.0
+            if length > LONG_S:  # streamed, speech only
+                long = _transcribe_long(stt, Path(path), length)
                 text, language, seconds, duration = long.text, long.language, long.seconds, long.duration_s
                 row["segments"] = [[s.start_s, s.end_s, s.text] for s in long.segments]
                 if not long.segments:
@@ -350,11 +351,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _transcribe_long(stt: Any, path: Any) -> Any:
+def _transcribe_long(stt: Any, path: Any, length: float) -> Any:
     """A long file through ``longform.transcribe_file``, with a progress bar in seconds of audio."""
-    from .audio.longform import duration_of, transcribe_file
+    from .audio.longform import transcribe_file
 
-    with _progress(round(duration_of(path)), f"transcribing {path.name}", unit="s", minimum=1) as bar:
+    with _progress(round(length), f"transcribing {path.name}", unit="s", minimum=1) as bar:
         done = 0
 
         def advance(seconds: float) -> None:
